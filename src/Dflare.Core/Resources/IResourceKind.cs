@@ -1,0 +1,33 @@
+using Dflare.Persistence.Store;
+
+namespace Dflare.Core.Resources;
+
+/// <summary>
+/// Everything kind-specific about a synchronous resource (validation, row mapping, where its rows live), so that
+/// listing, paging, preconditions, idempotency and errors are written once for every kind.
+/// </summary>
+/// <typeparam name="TResource">The API shape.</typeparam>
+/// <typeparam name="TRow">The stored row.</typeparam>
+/// <typeparam name="TScope">What owns the object (nothing for tenants, the tenant for projects).</typeparam>
+public interface IResourceKind<TResource, TRow, TScope>
+    where TResource : class, IResource
+    where TRow : class, IVersionedRow
+{
+    /// <summary>The kind, e.g. <c>Tenant</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>What a delete refused by a foreign key means, e.g. "it still has projects".</summary>
+    string DependentsExplanation { get; }
+
+    IQueryable<TRow> Query(DflareDbContext db, TScope scope);
+
+    /// <summary>Field errors of a create or full update; the name rules are checked here too.</summary>
+    void Validate(Validation validation, TResource resource, TScope scope);
+
+    TRow NewRow(TResource resource, TScope scope, DateTimeOffset now);
+
+    /// <summary>Copies the writable fields of <paramref name="resource"/> into <paramref name="row"/>.</summary>
+    void Apply(TRow row, TResource resource);
+
+    TResource ToResource(TRow row, TScope scope);
+}

@@ -1,0 +1,3 @@
+using Dflare.Server.Hosting;
+
+return await ServerCommandLine.RunAsync(args);

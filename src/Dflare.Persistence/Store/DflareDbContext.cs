@@ -1,0 +1,27 @@
+using Dflare.Persistence.Access;
+using Dflare.Persistence.Api;
+using Dflare.Persistence.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dflare.Persistence.Store;
+
+/// <summary>
+/// The one model of the state store. Each provider derives from it only to own its migrations, so that SQLite and
+/// PostgreSQL share every table, key and constraint.
+/// </summary>
+public abstract class DflareDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<TenantRow> Tenants => Set<TenantRow>();
+
+    public DbSet<ProjectRow> Projects => Set<ProjectRow>();
+
+    public DbSet<IdempotencyRecordRow> IdempotencyRecords => Set<IdempotencyRecordRow>();
+
+    public DbSet<AdminCredentialRow> AdminCredentials => Set<AdminCredentialRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(DflareDbContext).Assembly);
+        SnakeCaseNames.Apply(modelBuilder);
+    }
+}

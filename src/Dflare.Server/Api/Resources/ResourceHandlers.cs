@@ -1,0 +1,204 @@
+using Dflare.Core.Resources;
+using Dflare.Persistence.Store;
+using Dflare.Server.Api.Idempotency;
+using Dflare.Server.Api.Json;
+using Dflare.Server.Api.Paging;
+using Dflare.Server.Api.Problems;
+using Dflare.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Api.Resources;
+
+/// <summary>The request handlers behind <see cref="ResourceEndpoints"/>, for one kind.</summary>
+internal sealed class ResourceHandlers<TResource, TRow, TScope>(
+    IResourceKind<TResource, TRow, TScope> kind, ScopeResolver<TScope> resolveScope)
+    where TResource : class, IResource
+    where TRow : class, IVersionedRow
+{
+    public async Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    {
+        var (page, pageProblem) = PageRequest.Parse(http.Request, api.Value);
+        if (pageProblem is not null)
+        {
+            return pageProblem;
+        }
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+        var query = kind.Query(db, scope!).AsNoTracking();
+        if (page!.After is { } after)
+        {
+            query = query.Where(r => string.Compare(r.Name, after) > 0);
+        }
+        var rows = await query.OrderBy(r => r.Name).Take(page.Limit + 1).ToListAsync(cancellationToken);
+        var more = rows.Count > page.Limit;
+        var items = rows.Take(page.Limit).Select(r => kind.ToResource(r, scope!)).ToList();
+        var next = more ? PageRequest.Encode(rows[page.Limit - 1].Name) : null;
+        return TypedResults.Ok(new ResourceList<TResource>(ApiVersions.V1, kind.Kind + "List", new ListMeta(next), items));
+    }
+
+    public async Task<IResult> GetAsync(HttpContext http, DflareDbContext db, string name, CancellationToken cancellationToken)
+    {
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+        var row = await kind.Query(db, scope!).AsNoTracking().FirstOrDefaultAsync(r => r.Name == name, cancellationToken);
+        if (row is null)
+        {
+            return Problem.NotFound(kind.Kind, name);
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(row);
+        return Preconditions.IsNotModified(http.Request, row)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(kind.ToResource(row, scope!));
+    }
+
+    public async Task<IResult> CreateAsync(
+        HttpContext http, DflareDbContext db, IdempotencyStore idempotency, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<TResource>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+        var (keyed, keyProblem) = IdempotencyRequest.From(http, body.Sha256);
+        if (keyProblem is not null)
+        {
+            return keyProblem;
+        }
+        if (keyed is not null && await idempotency.ReplayAsync(keyed, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+        var validation = new Validation();
+        kind.Validate(validation, body.Value!, scope!);
+        if (!validation.IsValid)
+        {
+            return Problem.Validation(validation.Errors);
+        }
+        var now = Envelope.Timestamp(time.GetUtcNow());
+        var row = kind.NewRow(body.Value!, scope!, now);
+        row.ResourceVersion = 1;
+        row.UpdatedAt = now;
+        db.Add(row);
+        var created = kind.ToResource(row, scope!);
+        var location = $"{http.Request.PathBase}{http.Request.Path.Value!.TrimEnd('/')}/{row.Name}";
+        var etag = Preconditions.ETagOf(row);
+        if (keyed is not null)
+        {
+            idempotency.Stage(keyed, StatusCodes.Status201Created, created, location, etag);
+        }
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex))
+        {
+            db.ChangeTracker.Clear();
+            // A concurrent twin with the same key may have won the race: answer what it answered.
+            if (keyed is not null && await idempotency.ReplayAsync(keyed, cancellationToken) is { } twin)
+            {
+                return twin;
+            }
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.AlreadyExists, $"{kind.Kind} already exists.",
+                $"{kind.Kind} '{row.Name}' already exists; choose another name or update the existing one.");
+        }
+        http.Response.Headers.ETag = etag;
+        return TypedResults.Created(location, created);
+    }
+
+    public async Task<IResult> ReplaceAsync(
+        HttpContext http, DflareDbContext db, TimeProvider time, string name, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<TResource>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+        var row = await kind.Query(db, scope!).FirstOrDefaultAsync(r => r.Name == name, cancellationToken);
+        if (row is null)
+        {
+            return Problem.NotFound(kind.Kind, name);
+        }
+        if (Preconditions.Check(http.Request, row, body.Value!.Metadata) is { } failed)
+        {
+            return failed;
+        }
+        var validation = new Validation();
+        kind.Validate(validation, body.Value, scope!);
+        if (body.Value.Metadata?.Name is { } bodyName && bodyName != name)
+        {
+            validation.Add("metadata.name", FieldErrorCodes.Mismatch, $"metadata.name '{bodyName}' differs from the name in the path, '{name}'; objects cannot be renamed.");
+        }
+        if (!validation.IsValid)
+        {
+            return Problem.Validation(validation.Errors);
+        }
+        kind.Apply(row, body.Value);
+        // A write that changes nothing keeps its version, so clients holding the ETag are not sent back to re-read.
+        if (db.Entry(row).Properties.Any(p => p.IsModified))
+        {
+            row.ResourceVersion++;
+            row.UpdatedAt = Envelope.Timestamp(time.GetUtcNow());
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return Problem.PreconditionFailed($"{kind.Kind} '{name}' was changed by another request while this one ran. Read it again and retry.");
+            }
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(row);
+        return TypedResults.Ok(kind.ToResource(row, scope!));
+    }
+
+    public async Task<IResult> DeleteAsync(HttpContext http, DflareDbContext db, string name, CancellationToken cancellationToken)
+    {
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+        var row = await kind.Query(db, scope!).FirstOrDefaultAsync(r => r.Name == name, cancellationToken);
+        if (row is null)
+        {
+            return Problem.NotFound(kind.Kind, name);
+        }
+        if (Preconditions.Check(http.Request, row) is { } failed)
+        {
+            return failed;
+        }
+        db.Remove(row);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Problem.PreconditionFailed($"{kind.Kind} '{name}' was changed or deleted by another request while this one ran.");
+        }
+        catch (DbUpdateException ex) when (StoreErrors.IsForeignKeyViolation(ex))
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.HasDependents, $"{kind.Kind} cannot be deleted yet.",
+                $"{kind.Kind} '{name}' cannot be deleted: {kind.DependentsExplanation}.");
+        }
+        return TypedResults.NoContent();
+    }
+}

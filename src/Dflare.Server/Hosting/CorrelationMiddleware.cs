@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Dflare.Server.Hosting;
+
+/// <summary>
+/// Gives every request a correlation id (the caller's <c>X-Correlation-Id</c> when it is sane, else the trace id),
+/// puts it in the logging scope, the response header and every problem document, and logs one line per request.
+/// </summary>
+internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
+{
+    public const string HeaderName = "X-Correlation-Id";
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var id = http.Request.Headers[HeaderName].ToString();
+        if (!IsAcceptable(id))
+        {
+            id = Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        }
+        http.TraceIdentifier = id;
+        http.Response.Headers[HeaderName] = id;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id });
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            var probe = IsProbe(http.Request.Path);
+            if (logger.IsEnabled(probe ? LogLevel.Debug : LogLevel.Information))
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var path = http.Request.Path.Value ?? "/";
+                if (probe)
+                {
+                    LogProbe(logger, http.Request.Method, path, http.Response.StatusCode, elapsed);
+                }
+                else
+                {
+                    LogRequest(logger, http.Request.Method, path, http.Response.StatusCode, elapsed);
+                }
+            }
+        }
+    }
+
+    private static bool IsAcceptable(string id) =>
+        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms")]
+    private static partial void LogProbe(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+}

@@ -1,0 +1,109 @@
+using Dflare.Persistence.Store;
+using Dflare.Server.Access;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Hosting;
+
+/// <summary>
+/// The control plane, embeddable: the executable, the tests and the benchmarks all start this same server.
+/// Start order: validate configuration, migrate the store, make sure an administrator can sign in, then listen.
+/// </summary>
+public sealed class DflareServer : IAsyncDisposable
+{
+    private DflareServer(WebApplication app, string? generatedAdminCredential)
+    {
+        App = app;
+        GeneratedAdminCredential = generatedAdminCredential;
+    }
+
+    public WebApplication App { get; }
+
+    /// <summary>The administrator credential generated on this start (first start only), to show once; else null.</summary>
+    public string? GeneratedAdminCredential { get; }
+
+    /// <summary>The addresses actually bound (port 0 resolved).</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        [.. App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a))];
+
+    public Uri BaseAddress => Addresses[0];
+
+    /// <summary>Builds the host without starting it. <paramref name="overrides"/> win over every other source (tests use them).</summary>
+    public static WebApplication Build(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        DflareConfiguration.Apply(builder.Configuration, args, overrides);
+        builder.WebHost.UseUrls(builder.Configuration[$"{ServerOptions.SectionName}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls);
+        ConfigureLogging(builder);
+        builder.Services.AddDflareServer();
+        var app = builder.Build();
+        ServerPipeline.Configure(app);
+        return app;
+    }
+
+    public static async Task<DflareServer> StartAsync(
+        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
+    {
+        var app = Build(args, overrides);
+        try
+        {
+            ConfigurationCheck.ThrowIfInvalid(app.Services);
+            if (app.Services.GetRequiredService<IOptions<StoreOptions>>().Value.MigrateOnStart)
+            {
+                await app.Services.GetRequiredService<StoreMigrator>().MigrateAsync(cancellationToken);
+            }
+            string? generated;
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                var bootstrap = scope.ServiceProvider.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+                generated = await scope.ServiceProvider.GetRequiredService<AdminCredentials>().EnsureAsync(bootstrap, cancellationToken);
+            }
+            await app.StartAsync(cancellationToken);
+            return new DflareServer(app, generated);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops listening and lets in-flight requests finish, up to Server:ShutdownTimeoutSeconds.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        if (builder.Configuration["Logging:Format"] == "json")
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Prometheus;
+
+namespace Dflare.Server.Hosting;
+
+/// <summary>prometheus-net publishes every .NET meter; this keeps the runtime's private diagnostics meters out.</summary>
+internal static class MetricsExport
+{
+    private static readonly Lazy<bool> Configured = new(() =>
+    {
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = instrument =>
+            !instrument.Meter.Name.StartsWith("Private.", StringComparison.Ordinal));
+        return true;
+    });
+
+    /// <summary>Idempotent: the adapter is process-wide, so it is configured once for every embedded server.</summary>
+    public static void EnsureConfigured() => _ = Configured.Value;
+}

@@ -1,0 +1,86 @@
+using Dflare.Persistence.Store;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Hosting;
+
+// Every message names the setting by its configuration path, so the operator knows what to change.
+
+internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var errors = new List<string>();
+        var urls = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (urls.Length == 0)
+        {
+            errors.Add("Server:Urls must name at least one address, such as http://127.0.0.1:5080.");
+        }
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"Server:Urls entry '{url}' is not an http or https address such as http://127.0.0.1:5080.");
+            }
+        }
+        if (options.MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
+        {
+            errors.Add($"Server:MaxRequestBodyBytes must be from 1024 to 67108864; it is {options.MaxRequestBodyBytes}.");
+        }
+        if (options.ShutdownTimeoutSeconds is < 1 or > 600)
+        {
+            errors.Add($"Server:ShutdownTimeoutSeconds must be from 1 to 600; it is {options.ShutdownTimeoutSeconds}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        var errors = new List<string>();
+        if (options.MaxPageSize is < 1 or > 10_000)
+        {
+            errors.Add($"Api:MaxPageSize must be from 1 to 10000; it is {options.MaxPageSize}.");
+        }
+        if (options.DefaultPageSize < 1 || options.DefaultPageSize > options.MaxPageSize)
+        {
+            errors.Add($"Api:DefaultPageSize must be from 1 to Api:MaxPageSize ({options.MaxPageSize}); it is {options.DefaultPageSize}.");
+        }
+        if (options.IdempotencyKeyRetentionHours is < 1 or > 24 * 30)
+        {
+            errors.Add($"Api:IdempotencyKeyRetentionHours must be from 1 to 720; it is {options.IdempotencyKeyRetentionHours}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Provider == StoreProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            errors.Add("Store:ConnectionString is required when Store:Provider is Postgres (for example Host=127.0.0.1;Port=5432;Database=dflare;Username=dflare).");
+        }
+        if (options.Provider == StoreProvider.Sqlite && string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("Store:DataDirectory must name a directory for the SQLite file.");
+        }
+        if (options.CommandTimeoutSeconds is < 1 or > 3600)
+        {
+            errors.Add($"Store:CommandTimeoutSeconds must be from 1 to 3600; it is {options.CommandTimeoutSeconds}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class BootstrapOptionsValidator : IValidateOptions<BootstrapOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BootstrapOptions options) =>
+        options.AdminCredential is { } credential && (credential.Length < 32 || credential.Any(c => c is < '!' or > '~'))
+            ? ValidateOptionsResult.Fail("Bootstrap:AdminCredential must be at least 32 visible ASCII characters.")
+            : ValidateOptionsResult.Success;
+}

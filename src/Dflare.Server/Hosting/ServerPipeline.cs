@@ -1,0 +1,29 @@
+using Dflare.Server.Api.Tenancy;
+using Microsoft.AspNetCore.Builder;
+using Prometheus;
+
+namespace Dflare.Server.Hosting;
+
+internal static class ServerPipeline
+{
+    public const string ApiPrefix = "/api/v1";
+
+    public static void Configure(WebApplication app)
+    {
+        MetricsExport.EnsureConfigured();
+        app.UseMiddleware<CorrelationMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealth();
+        app.MapMetrics("/metrics").AllowAnonymous();
+        app.MapDflareOpenApi();
+
+        var api = app.MapGroup(ApiPrefix).RequireAuthorization();
+        api.MapTenancy();
+    }
+}
