@@ -11,6 +11,8 @@ public static class StoreErrors
     private const int SqliteConstraintForeignKey = 787;
     private const int SqliteConstraintPrimaryKey = 1555;
     private const int SqliteConstraintUnique = 2067;
+    // ON DELETE RESTRICT fires as a trigger inside SQLite and reports SQLITE_CONSTRAINT_TRIGGER.
+    private const int SqliteConstraintTrigger = 1811;
 
     public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch
     {
@@ -22,7 +24,8 @@ public static class StoreErrors
 
     public static bool IsForeignKeyViolation(DbUpdateException exception) => exception.InnerException switch
     {
-        SqliteException { SqliteErrorCode: SqliteConstraint } e => e.SqliteExtendedErrorCode == SqliteConstraintForeignKey,
+        SqliteException { SqliteErrorCode: SqliteConstraint } e => e.SqliteExtendedErrorCode == SqliteConstraintForeignKey
+            || (e.SqliteExtendedErrorCode == SqliteConstraintTrigger && e.Message.Contains("FOREIGN KEY", StringComparison.Ordinal)),
         PostgresException e => e.SqlState == PostgresErrorCodes.ForeignKeyViolation,
         _ => false,
     };

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL), starts it in a
+# temporary directory on loopback, and stops it afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib/packages.sh
+source scripts/lib/postgres.sh
+
+started_here=false
+cleanup() { $started_here && stop_postgres; }
+trap cleanup EXIT
+
+if [ -z "${DFLARE_TEST_POSTGRES:-}" ]; then
+  ensure_packages postgresql
+  start_postgres
+  started_here=true
+fi
+
+dotnet build Dflare.slnx -c Release -nologo -clp:ErrorsOnly
+
+results=$(mktemp -d /tmp/dflare-test-results.XXXXXX)
+status=0
+dotnet test Dflare.slnx -c Release --no-build -nologo --logger "trx;LogFileName=dflare.trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line for people and CI: "N passed, N failed, N skipped".
+summary=$(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+)
+rm -rf "$results"
+echo "tests: $summary"
+if [ "$status" -eq 0 ] && [[ "$summary" == "0 passed,"* ]]; then
+  echo "test.sh: no test ran" >&2
+  status=1
+fi
+exit "$status"
