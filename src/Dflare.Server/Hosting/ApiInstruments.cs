@@ -1,24 +1,18 @@
-using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace Dflare.Server.Hosting;
 
-/// <summary>The API's own metrics, exported on /metrics next to ASP.NET Core's and the runtime's. The meter is named
-/// per capability and instruments briefly, so Prometheus sees <c>dflare_api_problems</c>.</summary>
-public sealed class ApiInstruments : IDisposable
+/// <summary>
+/// The API's own metrics on /metrics, next to ASP.NET Core's and the runtime's (which prometheus-net's meter adapter
+/// republishes). Ours are prometheus-net collectors rather than System.Diagnostics.Metrics instruments: the adapter
+/// did not reliably pick up instruments created after it started, and a metric that silently never appears is worse
+/// than a second API. Process-wide, like the registry they live in.
+/// </summary>
+public static class ApiInstruments
 {
-    public const string MeterName = "Dflare.Api";
-    private readonly Meter _meter;
-    private readonly Counter<long> _problems;
+    private static readonly Counter Problems = Metrics.CreateCounter(
+        "dflare_api_problems_total", "Problem documents answered, by code and HTTP status.", "code", "status");
 
-    public ApiInstruments(IMeterFactory meters)
-    {
-        _meter = meters.Create(MeterName);
-        _problems = _meter.CreateCounter<long>("problems", unit: "{problem}",
-            description: "Problem documents answered, by code and status.");
-    }
-
-    public void CountProblem(string code, int status) =>
-        _problems.Add(1, new KeyValuePair<string, object?>("code", code), new KeyValuePair<string, object?>("status", status));
-
-    public void Dispose() => _meter.Dispose();
+    public static void CountProblem(string code, int status) =>
+        Problems.WithLabels(code, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
 }

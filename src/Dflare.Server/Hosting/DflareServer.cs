@@ -55,15 +55,24 @@ public sealed class DflareServer : IAsyncDisposable
         try
         {
             ConfigurationCheck.ThrowIfInvalid(app.Services);
+            var migrator = app.Services.GetRequiredService<StoreMigrator>();
             if (app.Services.GetRequiredService<IOptions<StoreOptions>>().Value.MigrateOnStart)
             {
-                await app.Services.GetRequiredService<StoreMigrator>().MigrateAsync(cancellationToken);
+                await migrator.MigrateAsync(cancellationToken);
             }
-            string? generated;
-            await using (var scope = app.Services.CreateAsyncScope())
+            string? generated = null;
+            var schema = await migrator.GetStatusAsync(cancellationToken);
+            if (schema.IsCurrent)
             {
+                await using var scope = app.Services.CreateAsyncScope();
                 var bootstrap = scope.ServiceProvider.GetRequiredService<IOptions<BootstrapOptions>>().Value;
                 generated = await scope.ServiceProvider.GetRequiredService<AdminCredentials>().EnsureAsync(bootstrap, cancellationToken);
+            }
+            else
+            {
+                // A replica started ahead of `dflare-server migrate` comes up unready (/readyz 503) rather than crashing.
+                ServerLog.SchemaNotCurrent(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DflareServer>(),
+                    schema.Error ?? $"{schema.Pending.Count} migration(s) pending");
             }
             await app.StartAsync(cancellationToken);
             return new DflareServer(app, generated);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ public static class ServerServices
     /// <summary>Everything the control plane's host needs. Idempotent; hosts may override with TryAdd-style registration first.</summary>
     public static IServiceCollection AddDflareServer(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(ApiInstruments)))
+        if (services.Any(d => d.ServiceType == typeof(IdempotencyStore)))
         {
             return services;
         }
@@ -29,24 +30,24 @@ public static class ServerServices
         AddValidatedOptions<StoreOptions, StoreOptionsValidator>(services, StoreOptions.SectionName);
         AddValidatedOptions<BootstrapOptions, BootstrapOptionsValidator>(services, BootstrapOptions.SectionName);
 
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
+        // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
+        // throw there; ConfigurationCheck has validated the same values before anything starts.
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = RawServerOptions(configuration).MaxRequestBodyBytes;
         });
-        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(RawServerOptions(configuration).ShutdownTimeoutSeconds));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddDflareStore();
-        services.AddSingleton<ApiInstruments>();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         services.AddHostedService<IdempotencyRecordSweeper>();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-            ProblemCustomization.Apply(context, context.HttpContext.RequestServices.GetRequiredService<ApiInstruments>()));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCustomization.Apply);
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
@@ -59,6 +60,9 @@ public static class ServerServices
         services.AddDflareOpenApi();
         return services;
     }
+
+    private static ServerOptions RawServerOptions(IConfiguration configuration) =>
+        configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, string section)
         where TOptions : class

@@ -20,7 +20,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             case BadHttpRequestException bad:
                 problem = Problem.Create(bad.StatusCode, ProblemCodes.BadRequest, "The request is not valid.", bad.Message);
                 break;
-            case DbException or TimeoutException:
+            case var _ when IsStoreFailure(exception):
                 LogStoreUnavailable(logger, exception);
                 httpContext.Response.Headers.RetryAfter = "5";
                 problem = Problem.Create(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
@@ -34,6 +34,19 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         }
         await new ProblemResult(problem).ExecuteAsync(httpContext);
         return true;
+    }
+
+    // EF Core wraps some provider failures (a refused connection) in InvalidOperationException.
+    private static bool IsStoreFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Unhandled exception")]

@@ -7,7 +7,7 @@ namespace Dflare.Server.Api.Problems;
 /// wrote itself (an unknown route, a wrong method).</summary>
 internal static class ProblemCustomization
 {
-    public static void Apply(ProblemDetailsContext context, ApiInstruments instruments)
+    public static void Apply(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
         var status = problem.Status ?? context.HttpContext.Response.StatusCode;
@@ -34,6 +34,6 @@ internal static class ProblemCustomization
         problem.Instance ??= context.HttpContext.Request.Path;
         problem.Extensions.Remove("traceId");
         problem.Extensions["correlationId"] = context.HttpContext.TraceIdentifier;
-        instruments.CountProblem(code, status);
+        ApiInstruments.CountProblem(code, status);
     }
 }
