@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace Dflare.Server.Hosting;
@@ -11,6 +12,7 @@ internal static class OpenApiSetup
 {
     public const string DocumentPath = "/openapi/{documentName}.json";
     public const string ReferencePath = "/api/reference";
+    private const string BearerScheme = "bearer";
 
     public static IServiceCollection AddDflareOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -21,6 +23,15 @@ internal static class OpenApiSetup
                 "The control plane of a bare-metal GPU cloud. Resources are Kubernetes-shaped; errors are RFC 9457 problem " +
                 "documents with a stable `code`; lists page with `limit` and `continue`; updates take `If-Match`; creates take " +
                 "`Idempotency-Key`. Authenticate with `Authorization: Bearer <credential>`.";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The admin credential printed on first start (identity realms and tokens come later).",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
             return Task.CompletedTask;
         }));
 

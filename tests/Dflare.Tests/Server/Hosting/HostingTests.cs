@@ -1,5 +1,7 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Server.Hosting;
@@ -73,6 +75,22 @@ public sealed class HostingTests(SqliteServerFixture fixture) : IClassFixture<Sq
         Assert.NotNull(paths["/api/v1/tenants/{name}"]!["delete"]);
         Assert.NotNull(paths["/api/v1/tenants/{tenant}/projects"]!["post"]);
         Assert.Equal("createTenant", (string?)paths["/api/v1/tenants"]!["post"]!["operationId"]);
+        Assert.Equal("bearer", (string?)document["components"]!["securitySchemes"]!["bearer"]!["scheme"]);
+    }
+
+    [Fact]
+    public void EveryApiEndpoint_RequiresAuthorization()
+    {
+        var endpoints = Server.Server.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1", StringComparison.Ordinal) == true)
+            .ToList();
+
+        Assert.NotEmpty(endpoints);
+        Assert.All(endpoints, e =>
+        {
+            Assert.NotEmpty(e.Metadata.GetOrderedMetadata<IAuthorizeData>());
+            Assert.Null(e.Metadata.GetMetadata<IAllowAnonymous>());
+        });
     }
 
     [Fact]
