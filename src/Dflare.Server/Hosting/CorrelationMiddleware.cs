@@ -21,7 +21,7 @@ internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogge
         }
         http.TraceIdentifier = id;
         http.Response.Headers[HeaderName] = id;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id });
+        using var scope = logger.BeginScope(new CorrelationScope(id));
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -36,11 +36,11 @@ internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogge
                 var path = http.Request.Path.Value ?? "/";
                 if (probe)
                 {
-                    LogProbe(logger, http.Request.Method, path, http.Response.StatusCode, elapsed);
+                    LogProbe(logger, http.Request.Method, path, http.Response.StatusCode, elapsed, id);
                 }
                 else
                 {
-                    LogRequest(logger, http.Request.Method, path, http.Response.StatusCode, elapsed);
+                    LogRequest(logger, http.Request.Method, path, http.Response.StatusCode, elapsed, id);
                 }
             }
         }
@@ -52,9 +52,27 @@ internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogge
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms")]
-    private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms [{CorrelationId}]")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs, string correlationId);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms")]
-    private static partial void LogProbe(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms [{CorrelationId}]")]
+    private static partial void LogProbe(ILogger logger, string method, string path, int statusCode, double elapsedMs, string correlationId);
+
+    /// <summary>The logging scope: structured (<c>CorrelationId</c>) for JSON logs, readable as text.</summary>
+    private sealed class CorrelationScope(string id) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object> this[int index] =>
+            index == 0 ? new KeyValuePair<string, object>("CorrelationId", id) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"CorrelationId:{id}";
+    }
 }

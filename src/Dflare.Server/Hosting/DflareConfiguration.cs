@@ -29,6 +29,8 @@ public static class DflareConfiguration
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         // Authentication pulls in Data Protection, which warns about unencrypted keys; Dflare issues no cookies.
         ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        // Every refused credential is already a logged 401 request line.
+        ["Logging:LogLevel:Dflare.Server.Access.AdminCredentialAuthentication"] = "Warning",
     };
 
     /// <summary>Replaces <paramref name="configuration"/>'s sources with Dflare's. Throws <see cref="ConfigurationException"/>

@@ -96,6 +96,8 @@ public sealed class DflareServer : IAsyncDisposable
     private static void ConfigureLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
+        // Trace and span ids would repeat the correlation id, which is the trace id unless the caller sent one.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.None);
         if (builder.Configuration["Logging:Format"] == "json")
         {
             builder.Logging.AddJsonConsole(o =>
@@ -107,9 +109,10 @@ public sealed class DflareServer : IAsyncDisposable
         }
         else
         {
+            // One readable line per event; the request line carries the correlation id. JSON logs carry every scope.
             builder.Logging.AddSimpleConsole(o =>
             {
-                o.IncludeScopes = true;
+                o.IncludeScopes = false;
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             });

@@ -62,17 +62,12 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
     public async Task<IResult> CreateAsync(
         HttpContext http, DflareDbContext db, IdempotencyStore idempotency, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<TResource>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, bodySha256, scope, problem) = await ReadWriteAsync(http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
-        if (scopeProblem is not null)
-        {
-            return scopeProblem;
-        }
-        var (keyed, keyProblem) = IdempotencyRequest.From(http, body.Sha256);
+        var (keyed, keyProblem) = IdempotencyRequest.From(http, bodySha256!);
         if (keyProblem is not null)
         {
             return keyProblem;
@@ -82,13 +77,13 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
             return replay;
         }
         var validation = new Validation();
-        kind.Validate(validation, body.Value!, scope!);
+        kind.Validate(validation, body!, scope!);
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
         }
         var now = Envelope.Timestamp(time.GetUtcNow());
-        var row = kind.NewRow(body.Value!, scope!, now);
+        var row = kind.NewRow(body!, scope!, now);
         row.ResourceVersion = 1;
         row.UpdatedAt = now;
         db.Add(row);
@@ -121,28 +116,23 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
     public async Task<IResult> ReplaceAsync(
         HttpContext http, DflareDbContext db, TimeProvider time, string name, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<TResource>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, bodySha256, scope, problem) = await ReadWriteAsync(http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
-        }
-        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
-        if (scopeProblem is not null)
-        {
-            return scopeProblem;
+            return problem;
         }
         var row = await kind.Query(db, scope!).FirstOrDefaultAsync(r => r.Name == name, cancellationToken);
         if (row is null)
         {
             return Problem.NotFound(kind.Kind, name);
         }
-        if (Preconditions.Check(http.Request, row, body.Value!.Metadata) is { } failed)
+        if (Preconditions.Check(http.Request, row, body!.Metadata) is { } failed)
         {
             return failed;
         }
         var validation = new Validation();
-        kind.Validate(validation, body.Value, scope!);
-        if (body.Value.Metadata?.Name is { } bodyName && bodyName != name)
+        kind.Validate(validation, body, scope!);
+        if (body.Metadata?.Name is { } bodyName && bodyName != name)
         {
             validation.Add("metadata.name", FieldErrorCodes.Mismatch, $"metadata.name '{bodyName}' differs from the name in the path, '{name}'; objects cannot be renamed.");
         }
@@ -150,7 +140,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             return Problem.Validation(validation.Errors);
         }
-        kind.Apply(row, body.Value);
+        kind.Apply(row, body);
         // A write that changes nothing keeps its version, so clients holding the ETag are not sent back to re-read.
         if (db.Entry(row).Properties.Any(p => p.IsModified))
         {
@@ -200,5 +190,18 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
                 $"{kind.Kind} '{name}' cannot be deleted: {kind.DependentsExplanation}.");
         }
         return TypedResults.NoContent();
+    }
+
+    /// <summary>What every write starts with: the strict body, then the owning scope (404 when it is missing).</summary>
+    private async Task<(TResource? Body, string? Sha256, TScope? Scope, IResult? Problem)> ReadWriteAsync(
+        HttpContext http, DflareDbContext db, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<TResource>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return (null, null, default, body.Problem);
+        }
+        var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
+        return (body.Value, body.Sha256, scope, scopeProblem);
     }
 }

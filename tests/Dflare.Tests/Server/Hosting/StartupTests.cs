@@ -74,16 +74,7 @@ public sealed class StartupTests
     [Fact]
     public async Task UnreachablePostgres_ServerIsAliveButNotReady()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Server:Urls"] = "http://127.0.0.1:0",
-            ["Store:Provider"] = "Postgres",
-            // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-            ["Store:ConnectionString"] = "Host=127.0.0.1;Port=9;Username=nobody;Timeout=2",
-            ["Store:MigrateOnStart"] = "false",
-            ["Bootstrap:AdminCredential"] = TestServer.AdminCredential,
-            ["Logging:LogLevel:Default"] = "Error",
-        };
+        var settings = UnreachablePostgres("Error");
 
         await using var server = await DflareServer.StartAsync([], settings, Ct);
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
@@ -98,15 +89,7 @@ public sealed class StartupTests
     [Fact]
     public async Task UnreachablePostgres_ApiAnswers503StoreUnavailable()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Server:Urls"] = "http://127.0.0.1:0",
-            ["Store:Provider"] = "Postgres",
-            ["Store:ConnectionString"] = "Host=127.0.0.1;Port=9;Username=nobody;Timeout=2",
-            ["Store:MigrateOnStart"] = "false",
-            ["Bootstrap:AdminCredential"] = TestServer.AdminCredential,
-            ["Logging:LogLevel:Default"] = "Critical",
-        };
+        var settings = UnreachablePostgres("Critical");
         await using var server = await DflareServer.StartAsync([], settings, Ct);
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.AdminCredential);
@@ -116,4 +99,15 @@ public sealed class StartupTests
         await response.AssertProblemAsync(503, "store-unavailable");
         Assert.NotNull(response.Headers.RetryAfter);
     }
+
+    private static Dictionary<string, string?> UnreachablePostgres(string logLevel) => new()
+    {
+        ["Server:Urls"] = "http://127.0.0.1:0",
+        ["Store:Provider"] = "Postgres",
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        ["Store:ConnectionString"] = "Host=127.0.0.1;Port=9;Username=nobody;Timeout=2",
+        ["Store:MigrateOnStart"] = "false",
+        ["Bootstrap:AdminCredential"] = TestServer.AdminCredential,
+        ["Logging:LogLevel:Default"] = logLevel,
+    };
 }
