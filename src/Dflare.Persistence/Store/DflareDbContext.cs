@@ -1,6 +1,7 @@
 using Dflare.Persistence.Access;
 using Dflare.Persistence.Api;
 using Dflare.Persistence.Tenancy;
+using Dflare.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dflare.Persistence.Store;
@@ -18,6 +19,12 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<IdempotencyRecordRow> IdempotencyRecords => Set<IdempotencyRecordRow>();
 
     public DbSet<AdminCredentialRow> AdminCredentials => Set<AdminCredentialRow>();
+
+    public DbSet<WorkflowRunRow> WorkflowRuns => Set<WorkflowRunRow>();
+
+    public DbSet<WorkflowStepRow> WorkflowSteps => Set<WorkflowStepRow>();
+
+    public DbSet<WorkflowEventRow> WorkflowEvents => Set<WorkflowEventRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

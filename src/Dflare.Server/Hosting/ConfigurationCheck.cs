@@ -1,3 +1,4 @@
+using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ internal static class ConfigurationCheck
         Check<ApiOptions>(services, errors);
         Check<StoreOptions>(services, errors);
         Check<BootstrapOptions>(services, errors);
+        Check<WorkflowOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {

@@ -35,13 +35,16 @@ public sealed class DflareServer : IAsyncDisposable
 
     public Uri BaseAddress => Addresses[0];
 
-    /// <summary>Builds the host without starting it. <paramref name="overrides"/> win over every other source (tests use them).</summary>
-    public static WebApplication Build(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>Builds the host without starting it. <paramref name="overrides"/> win over every other source (tests use
+    /// them); <paramref name="configureServices"/> adds services before the server's own (workflow definitions, drivers).</summary>
+    public static WebApplication Build(
+        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         DflareConfiguration.Apply(builder.Configuration, args, overrides);
         builder.WebHost.UseUrls(builder.Configuration[$"{ServerOptions.SectionName}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls);
         ConfigureLogging(builder);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddDflareServer();
         var app = builder.Build();
         ServerPipeline.Configure(app);
@@ -49,9 +52,10 @@ public sealed class DflareServer : IAsyncDisposable
     }
 
     public static async Task<DflareServer> StartAsync(
-        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
-        var app = Build(args, overrides);
+        var app = Build(args, overrides, configureServices);
         try
         {
             ConfigurationCheck.ThrowIfInvalid(app.Services);

@@ -1,3 +1,4 @@
+using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
 using Microsoft.Extensions.Options;
 
@@ -83,4 +84,25 @@ internal sealed class BootstrapOptionsValidator : IValidateOptions<BootstrapOpti
         options.AdminCredential is { } credential && (credential.Length < 32 || credential.Any(c => c is < '!' or > '~'))
             ? ValidateOptionsResult.Fail("Bootstrap:AdminCredential must be at least 32 visible ASCII characters.")
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class WorkflowOptionsValidator : IValidateOptions<WorkflowOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkflowOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Workers is < 0 or > 64)
+        {
+            errors.Add($"Workflows:Workers must be from 0 to 64; it is {options.Workers}.");
+        }
+        if (options.LeaseSeconds is < 1 or > 3600)
+        {
+            errors.Add($"Workflows:LeaseSeconds must be from 1 to 3600; it is {options.LeaseSeconds}.");
+        }
+        if (options.PollMilliseconds is < 10 or > 60_000)
+        {
+            errors.Add($"Workflows:PollMilliseconds must be from 10 to 60000; it is {options.PollMilliseconds}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }

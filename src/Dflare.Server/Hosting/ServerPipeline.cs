@@ -1,3 +1,4 @@
+using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Prometheus;
@@ -25,5 +26,6 @@ internal static class ServerPipeline
 
         var api = app.MapGroup(ApiPrefix).RequireAuthorization();
         api.MapTenancy();
+        api.MapOperations();
     }
 }

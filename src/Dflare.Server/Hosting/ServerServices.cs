@@ -1,3 +1,4 @@
+using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
 using Dflare.Server.Access;
 using Dflare.Server.Api.Idempotency;
@@ -29,6 +30,7 @@ public static class ServerServices
         AddValidatedOptions<ApiOptions, ApiOptionsValidator>(services, ApiOptions.SectionName);
         AddValidatedOptions<StoreOptions, StoreOptionsValidator>(services, StoreOptions.SectionName);
         AddValidatedOptions<BootstrapOptions, BootstrapOptionsValidator>(services, BootstrapOptions.SectionName);
+        AddValidatedOptions<WorkflowOptions, WorkflowOptionsValidator>(services, WorkflowOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -42,6 +44,7 @@ public static class ServerServices
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddDflareStore();
+        services.AddDflareWorkflows();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         services.AddHostedService<IdempotencyRecordSweeper>();

@@ -44,7 +44,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             all[key] = value;
         }
-        var server = await DflareServer.StartAsync([], all, TestContext.Current.CancellationToken);
+        var server = await DflareServer.StartAsync([], all, cancellationToken: TestContext.Current.CancellationToken);
         return new TestServer(server, store);
     }
 

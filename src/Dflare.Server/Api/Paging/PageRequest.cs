@@ -17,13 +17,16 @@ public sealed record PageRequest(int Limit, string? After)
     public const string ContinueParameter = "continue";
     private const string CursorPrefix = "n1:";
 
-    public static (PageRequest? Page, IResult? Problem) Parse(HttpRequest request, ApiOptions options)
+    /// <summary>Reads <c>limit</c> and <c>continue</c>; <paramref name="filters"/> names the other query parameters this
+    /// list accepts, and any else is refused.</summary>
+    public static (PageRequest? Page, IResult? Problem) Parse(HttpRequest request, ApiOptions options, IReadOnlyCollection<string>? filters = null)
     {
-        var unknown = request.Query.Keys.FirstOrDefault(k => k is not LimitParameter and not ContinueParameter);
+        filters ??= [];
+        var unknown = request.Query.Keys.FirstOrDefault(k => k is not LimitParameter and not ContinueParameter && !filters.Contains(k));
         if (unknown is not null)
         {
-            return (null, Problem.BadQuery(ProblemCodes.InvalidQuery, unknown,
-                $"Unknown query parameter '{unknown}'; lists take '{LimitParameter}' and '{ContinueParameter}'."));
+            var accepted = string.Join(", ", new[] { LimitParameter, ContinueParameter }.Concat(filters).Select(p => $"'{p}'"));
+            return (null, Problem.BadQuery(ProblemCodes.InvalidQuery, unknown, $"Unknown query parameter '{unknown}'; this list takes {accepted}."));
         }
         var limit = options.DefaultPageSize;
         if (request.Query.TryGetValue(LimitParameter, out var limitText))

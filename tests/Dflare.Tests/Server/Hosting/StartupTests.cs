@@ -26,7 +26,7 @@ public sealed class StartupTests
     {
         using var directory = new TempDirectory();
         string credential;
-        await using (var first = await DflareServer.StartAsync([], Settings(directory.Path), Ct))
+        await using (var first = await DflareServer.StartAsync([], Settings(directory.Path), cancellationToken: Ct))
         {
             credential = first.GeneratedAdminCredential!;
             Assert.StartsWith("dfl_", credential, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public sealed class StartupTests
             Assert.Equal(64, stored.SecretHash.Length);
         }
 
-        await using var second = await DflareServer.StartAsync([], Settings(directory.Path), Ct);
+        await using var second = await DflareServer.StartAsync([], Settings(directory.Path), cancellationToken: Ct);
         Assert.Null(second.GeneratedAdminCredential);
         SqliteConnection.ClearAllPools();
     }
@@ -57,7 +57,7 @@ public sealed class StartupTests
             await empty.OpenAsync(Ct); // an existing but empty database: reachable, every migration pending
         }
 
-        await using var server = await DflareServer.StartAsync([], settings, Ct);
+        await using var server = await DflareServer.StartAsync([], settings, cancellationToken: Ct);
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         var before = await client.GetAsync("/readyz", Ct);
         var beforeBody = await before.ReadAsync();
@@ -76,7 +76,7 @@ public sealed class StartupTests
     {
         var settings = UnreachablePostgres("Error");
 
-        await using var server = await DflareServer.StartAsync([], settings, Ct);
+        await using var server = await DflareServer.StartAsync([], settings, cancellationToken: Ct);
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         var ready = await client.GetAsync("/readyz", Ct);
         var body = await ready.ReadAsync();
@@ -90,7 +90,7 @@ public sealed class StartupTests
     public async Task UnreachablePostgres_ApiAnswers503StoreUnavailable()
     {
         var settings = UnreachablePostgres("Critical");
-        await using var server = await DflareServer.StartAsync([], settings, Ct);
+        await using var server = await DflareServer.StartAsync([], settings, cancellationToken: Ct);
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.AdminCredential);
 

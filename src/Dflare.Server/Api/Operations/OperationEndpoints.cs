@@ -1,0 +1,128 @@
+using Dflare.Core.Resources;
+using Dflare.Core.Workflows;
+using Dflare.Persistence.Store;
+using Dflare.Persistence.Workflows;
+using Dflare.Server.Api.Paging;
+using Dflare.Server.Api.Problems;
+using Dflare.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Api.Operations;
+
+/// <summary><c>/api/v1/operations</c>: the workflow runs behind every asynchronous change, to watch and to cancel.</summary>
+public static class OperationEndpoints
+{
+    private static readonly string[] Filters = ["workflow", "target", "phase"];
+
+    public static void MapOperations(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/operations").WithTags("Operations");
+        group.MapGet("", ListAsync).WithName("listOperations")
+            .WithSummary("List operations, newest last; filter by workflow, target and phase.")
+            .Produces<ResourceList<Operation>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("{id}", GetAsync).WithName("getOperation")
+            .WithSummary("Read one operation: phase, current step, and each step's attempts, errors and timings.")
+            .Produces<Operation>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("{id}/events", EventsAsync).WithName("listOperationEvents")
+            .WithSummary("The operation's transitions, in order.")
+            .Produces<IReadOnlyList<OperationEvent>>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("{id}/cancel", CancelAsync).WithName("cancelOperation")
+            .WithSummary("Stop the operation and undo its completed steps in reverse order.")
+            .Produces<Operation>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    {
+        var (page, problem) = PageRequest.Parse(http.Request, api.Value, Filters);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var query = db.WorkflowRuns.AsNoTracking();
+        if (http.Request.Query["workflow"] is { Count: > 0 } workflow)
+        {
+            var name = workflow.ToString();
+            query = query.Where(r => r.Workflow == name);
+        }
+        if (http.Request.Query["target"] is { Count: > 0 } target)
+        {
+            var value = target.ToString();
+            query = query.Where(r => r.Target == value);
+        }
+        if (http.Request.Query["phase"] is { Count: > 0 } phaseText)
+        {
+            if (!Enum.TryParse<RunState>(phaseText.ToString(), ignoreCase: false, out var phase) || !Enum.IsDefined(phase))
+            {
+                return Problem.BadQuery(ProblemCodes.InvalidQuery, "phase",
+                    $"'phase' must be one of {string.Join(", ", Enum.GetNames<RunState>())}; got '{phaseText}'.");
+            }
+            query = query.Where(r => r.State == phase);
+        }
+        if (page!.After is { } after)
+        {
+            if (!Guid.TryParse(after, out var afterId))
+            {
+                return Problem.BadQuery(ProblemCodes.InvalidCursor, PageRequest.ContinueParameter, "'continue' is not a token this list issued.");
+            }
+            query = query.Where(r => r.Id.CompareTo(afterId) > 0);
+        }
+        // Version 7 uids sort by creation time: pages run oldest to newest.
+        var runs = await query.OrderBy(r => r.Id).Take(page.Limit + 1).ToListAsync(cancellationToken);
+        var shown = runs.Take(page.Limit).ToList();
+        var ids = shown.Select(r => r.Id).ToList();
+        var steps = (await db.WorkflowSteps.AsNoTracking().Where(s => ids.Contains(s.RunId)).ToListAsync(cancellationToken))
+            .ToLookup(s => s.RunId);
+        var items = shown.Select(r => Operation.From(r, [.. steps[r.Id].OrderBy(s => s.Index)])).ToList();
+        var next = runs.Count > page.Limit ? PageRequest.Encode(shown[^1].Id.ToString()) : null;
+        return TypedResults.Ok(new ResourceList<Operation>(ApiVersions.V1, "OperationList", new ListMeta(next), items));
+    }
+
+    private static async Task<IResult> GetAsync(DflareDbContext db, string id, CancellationToken cancellationToken) =>
+        await LoadAsync(db, id, cancellationToken) is { } operation ? TypedResults.Ok(operation) : NotFound(id);
+
+    private static async Task<IResult> EventsAsync(DflareDbContext db, string id, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var runId) || !await db.WorkflowRuns.AnyAsync(r => r.Id == runId, cancellationToken))
+        {
+            return NotFound(id);
+        }
+        var events = await db.WorkflowEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        return TypedResults.Ok(events.Select(OperationEvent.From).ToList());
+    }
+
+    private static async Task<IResult> CancelAsync(DflareDbContext db, WorkflowClient workflows, string id, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var runId) || !await db.WorkflowRuns.AnyAsync(r => r.Id == runId, cancellationToken))
+        {
+            return NotFound(id);
+        }
+        if (!await workflows.RequestCancelAsync(db, runId, cancellationToken))
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.OperationFinished, "The operation has already ended.",
+                $"Operation {id} has ended; there is nothing to cancel.");
+        }
+        return TypedResults.Accepted($"/api/v1/operations/{id}", await LoadAsync(db, id, cancellationToken));
+    }
+
+    private static async Task<Operation?> LoadAsync(DflareDbContext db, string id, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var runId))
+        {
+            return null;
+        }
+        var run = await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null)
+        {
+            return null;
+        }
+        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        return Operation.From(run, steps);
+    }
+
+    private static IResult NotFound(string id) => Problem.NotFound(Operation.KindName, id);
+}
