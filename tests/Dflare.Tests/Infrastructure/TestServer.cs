@@ -28,7 +28,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Anonymous { get; }
 
-    public static async Task<TestServer> StartAsync(StoreTarget store, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<TestServer> StartAsync(
+        StoreTarget store, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -44,7 +45,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             all[key] = value;
         }
-        var server = await DflareServer.StartAsync([], all, cancellationToken: TestContext.Current.CancellationToken);
+        var server = await DflareServer.StartAsync([], all, configureServices, TestContext.Current.CancellationToken);
         return new TestServer(server, store);
     }
 
