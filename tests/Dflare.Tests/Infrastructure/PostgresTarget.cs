@@ -7,7 +7,7 @@ namespace Dflare.Tests.Infrastructure;
 /// A new database on the PostgreSQL server named by <c>DFLARE_TEST_POSTGRES</c> (the test command starts one on
 /// loopback). Without it the test fails with what to do: PostgreSQL is a real dependency here, never a skip.
 /// </summary>
-internal sealed class PostgresTarget : StoreTarget
+public sealed class PostgresTarget : StoreTarget
 {
     public const string EnvironmentVariable = "DFLARE_TEST_POSTGRES";
     private readonly string _adminConnectionString;
