@@ -19,6 +19,7 @@ internal static class ServerPipeline
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWorkflowRunGauges();
 
         app.MapHealth();
         app.MapMetrics("/metrics").AllowAnonymous();

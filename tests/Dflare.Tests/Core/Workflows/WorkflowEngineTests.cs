@@ -212,7 +212,7 @@ public abstract class WorkflowEngineTests : IAsyncLifetime
         _steps.Script("configure", async ct =>
         {
             started.SetResult();
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await new TaskCompletionSource().Task.WaitAsync(ct); // blocks until cancelled
             return StepResult.Done();
         });
         await using var harness = await EngineHarness.CreateAsync(await CreateStoreAsync(), ThreeSteps(timeout: TimeSpan.FromSeconds(5)));

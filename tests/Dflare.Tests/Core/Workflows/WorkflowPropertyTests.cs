@@ -73,7 +73,7 @@ public sealed class WorkflowPropertyTests : IAsyncLifetime
             case Outcome.Crash:
                 // The process dies mid-step: nothing after this point is written.
                 await _crash.CancelAsync();
-                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                await new TaskCompletionSource().Task.WaitAsync(ct); // blocks until cancelled
                 return StepResult.Done();
             default:
                 return StepResult.Done();

@@ -87,6 +87,9 @@ public sealed class OperationsApiTests : IAsyncLifetime
         var events = (await (await Server.Client.GetAsync($"/api/v1/operations/{id}/events", Ct)).ReadAsync()).AsArray();
         Assert.Equal("Created", (string?)events[0]!["type"]);
         Assert.Equal("RunSucceeded", (string?)events[^1]!["type"]);
+        var metrics = await Server.Anonymous.GetStringAsync("/metrics", Ct);
+        Assert.Matches("dflare_workflow_runs\\{state=\"Succeeded\"\\} [1-9]", metrics);
+        Assert.Contains("dflare_workflow_runs_finished_total{workflow=\"demo\",state=\"Succeeded\"}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
