@@ -75,8 +75,18 @@ public class WorkflowThroughputBenchmarks : IDisposable
             new WorkflowOptions { WorkerId = $"bench-{i}" }, NullLogger<WorkflowEngine>.Instance)).ToList();
         await Task.WhenAll(workers.Select(async worker =>
         {
-            while (await worker.ProcessNextAsync(CancellationToken.None) || await AnyActiveAsync())
+            while (true)
             {
+                if (await worker.ProcessNextAsync(CancellationToken.None))
+                {
+                    continue;
+                }
+                if (!await AnyActiveAsync())
+                {
+                    return;
+                }
+                // Others hold the remaining runs: wait briefly rather than spin on the store, as a real worker polls.
+                await _signal.WaitAsync(TimeSpan.FromMilliseconds(5), CancellationToken.None);
             }
         }));
     }

@@ -15,7 +15,7 @@ public sealed record RunClaim(Guid RunId, long FencingToken, bool TookOver);
 /// </summary>
 internal sealed class RunLease(Func<DflareDbContext> openStore, TimeProvider time, string workerId, TimeSpan leaseDuration)
 {
-    private const int Candidates = 8;
+    private const int Candidates = 32;
 
     public string WorkerId => workerId;
 
@@ -48,22 +48,40 @@ internal sealed class RunLease(Func<DflareDbContext> openStore, TimeProvider tim
         return null;
     }
 
-    /// <summary>Runs <paramref name="write"/> in a transaction that commits only if the claim still holds; the lease
-    /// is renewed by the same write. Throws <see cref="LeaseLostException"/> otherwise, having written nothing.</summary>
-    public async Task FencedAsync(RunClaim claim, Func<DflareDbContext, Task> write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the run, checks this worker still holds it with the claimed token, renews the lease and applies
+    /// <paramref name="write"/>; all of it commits in one transaction whose UPDATE of the run carries
+    /// <c>WHERE fencing_token = claimed</c>, so if the lease was taken over meanwhile nothing commits and
+    /// <see cref="LeaseLostException"/> is thrown. An explicit transaction is needed when <paramref name="write"/>
+    /// runs statements of its own (a step's write); the engine's transitions only add changes, which SaveChanges
+    /// commits atomically by itself.
+    /// </summary>
+    public async Task<T> FencedAsync<T>(
+        RunClaim claim, Func<DflareDbContext, WorkflowRunRow, Task<T>> write, bool explicitTransaction, CancellationToken cancellationToken)
     {
         await using var db = openStore();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var held = await db.WorkflowRuns
-            .Where(r => r.Id == claim.RunId && r.FencingToken == claim.FencingToken && r.LeaseOwner == workerId)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, now + leaseDuration).SetProperty(r => r.UpdatedAt, now), cancellationToken);
-        if (held == 0)
+        await using var transaction = explicitTransaction ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var run = await db.WorkflowRuns.SingleAsync(r => r.Id == claim.RunId, cancellationToken);
+        if (run.FencingToken != claim.FencingToken || run.LeaseOwner != workerId)
         {
             throw new LeaseLostException(claim.RunId, claim.FencingToken);
         }
-        await write(db);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        run.LeaseExpiresAt = now + leaseDuration;
+        run.UpdatedAt = now;
+        var result = await write(db, run);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new LeaseLostException(claim.RunId, claim.FencingToken);
+        }
+        return result;
     }
 }

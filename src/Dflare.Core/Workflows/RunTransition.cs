@@ -23,6 +23,24 @@ internal sealed class RunTransition(WorkflowRunRow run, List<WorkflowStepRow> st
         At = now,
     });
 
+    /// <summary>Begins an execution of a step: a new attempt.</summary>
+    public void StartStep(int index)
+    {
+        var step = steps[index];
+        step.State = StepState.Running;
+        step.Attempts++;
+        step.StartedAt ??= now;
+        Record(RunEventType.StepStarted, step.Name, step.Attempts);
+    }
+
+    /// <summary>Turns the run around: completed steps are undone from the last one back.</summary>
+    public void BeginCompensation(string? reason)
+    {
+        run.State = RunState.Compensating;
+        run.CurrentStep = steps.Where(s => s.State == StepState.Succeeded).Select(s => s.Index).DefaultIfEmpty(-1).Max();
+        Record(RunEventType.CompensationStarted, message: reason);
+    }
+
     /// <summary>Ends the run: terminal state, the one-active-run key freed, the lease given up.</summary>
     public void Finish(RunState state, RunEventType type, string? message)
     {

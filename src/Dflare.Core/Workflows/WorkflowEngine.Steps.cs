@@ -7,38 +7,32 @@ namespace Dflare.Core.Workflows;
 // Forward execution and compensation of steps.
 public sealed partial class WorkflowEngine
 {
-    private async Task<bool> ForwardAsync(RunClaim claim, WorkflowDefinition definition, WorkflowRunRow run, List<WorkflowStepRow> steps, CancellationToken stoppingToken)
+    private async Task<DriveStep> ForwardAsync(RunClaim claim, WorkflowDefinition definition, RunSnapshot snapshot, int? begun, CancellationToken stoppingToken)
     {
+        var run = snapshot.Run;
         if (run.CurrentStep >= definition.Steps.Count)
         {
-            await TransitionAsync(claim, t => t.Finish(RunState.Succeeded, RunEventType.RunSucceeded, null), stoppingToken);
+            await TransitionAsync(claim, snapshot, t => t.Finish(RunState.Succeeded, RunEventType.RunSucceeded, null), stoppingToken);
             WorkflowInstruments.RunsFinished.WithLabels(run.Workflow, nameof(RunState.Succeeded)).Inc();
-            return false;
+            return default;
         }
-        var stepDefinition = definition.Steps[run.CurrentStep];
-        var step = steps[run.CurrentStep];
-        var polling = step.State == StepState.Waiting;
-        var attempt = polling ? step.Attempts : step.Attempts + 1;
-        if (!polling)
+        var index = run.CurrentStep;
+        var stepDefinition = definition.Steps[index];
+        var polling = snapshot.Steps[index].State == StepState.Waiting;
+        // A step found Running that this worker did not begin was begun by a worker that died: a new attempt.
+        if (!polling && !(begun == index && snapshot.Steps[index].State == StepState.Running))
         {
-            await TransitionAsync(claim, t =>
-            {
-                var s = t.Steps[step.Index];
-                s.State = StepState.Running;
-                s.Attempts = attempt;
-                s.StartedAt ??= t.Now;
-                t.Record(RunEventType.StepStarted, s.Name, attempt);
-            }, stoppingToken);
-            step.StartedAt ??= _time.GetUtcNow();
+            snapshot = await TransitionAsync(claim, snapshot, t => t.StartStep(index), stoppingToken);
         }
+        var step = snapshot.Steps[index];
+        var attempt = step.Attempts;
 
         using var stepScope = _logger.BeginScope(new Dictionary<string, object> { ["Step"] = step.Name, ["Attempt"] = attempt });
         var started = Stopwatch.GetTimestamp();
-        var result = await ExecuteAsync(stepDefinition, ContextFor(claim, run, steps, step, attempt), stoppingToken);
+        var result = await ExecuteAsync(stepDefinition, ContextFor(claim, snapshot, step, attempt), stoppingToken);
         WorkflowInstruments.StepDuration.WithLabels(run.Workflow, step.Name).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
-        var now = _time.GetUtcNow();
-        if (result is StepResult.Waiting waiting && now - step.StartedAt > stepDefinition.WaitDeadline)
+        if (result is StepResult.Waiting waiting && _time.GetUtcNow() - step.StartedAt > stepDefinition.WaitDeadline)
         {
             result = StepResult.Permanent($"gave up waiting for {waiting.Reason} after {stepDefinition.WaitDeadline}");
         }
@@ -49,21 +43,28 @@ public sealed partial class WorkflowEngine
         switch (result)
         {
             case StepResult.Completed completed:
-                await TransitionAsync(claim, t =>
+                int? next = null;
+                snapshot = await TransitionAsync(claim, snapshot, t =>
                 {
-                    var s = t.Steps[step.Index];
+                    var s = t.Steps[index];
                     s.State = StepState.Succeeded;
                     s.Output = completed.Output?.ToJsonString();
                     s.WaitingFor = null;
                     s.FinishedAt = t.Now;
-                    t.Run.CurrentStep = step.Index + 1;
+                    t.Run.CurrentStep = index + 1;
                     t.Record(RunEventType.StepSucceeded, s.Name, attempt);
+                    // Begin the next step in the same transaction: one commit per step, not two.
+                    if (index + 1 < t.Steps.Count && !t.Run.CancelRequested)
+                    {
+                        t.StartStep(index + 1);
+                        next = index + 1;
+                    }
                 }, stoppingToken);
-                return true;
+                return new DriveStep(snapshot, next);
             case StepResult.Waiting wait:
-                await TransitionAsync(claim, t =>
+                await TransitionAsync(claim, snapshot, t =>
                 {
-                    var s = t.Steps[step.Index];
+                    var s = t.Steps[index];
                     if (s.WaitingFor != wait.Reason)
                     {
                         t.Record(RunEventType.StepWaiting, s.Name, attempt, wait.Reason);
@@ -72,57 +73,60 @@ public sealed partial class WorkflowEngine
                     s.WaitingFor = wait.Reason;
                     t.Release(t.Now + wait.PollAfter);
                 }, stoppingToken);
-                return false;
+                return default;
             case StepResult.Failed { IsPermanent: false } retry:
                 var backoff = stepDefinition.Retry.Backoff(attempt + 1, Random.Shared.NextDouble());
                 WorkflowInstruments.StepRetries.WithLabels(run.Workflow, step.Name).Inc();
-                await TransitionAsync(claim, t =>
+                await TransitionAsync(claim, snapshot, t =>
                 {
-                    var s = t.Steps[step.Index];
+                    var s = t.Steps[index];
                     s.State = StepState.Pending;
                     s.LastError = retry.Error;
                     t.Record(RunEventType.StepRetried, s.Name, attempt, retry.Error);
                     t.Release(t.Now + backoff);
                 }, stoppingToken);
-                return false;
+                return default;
             default:
                 var failure = (StepResult.Failed)result;
-                await TransitionAsync(claim, t =>
+                snapshot = await TransitionAsync(claim, snapshot, t =>
                 {
-                    var s = t.Steps[step.Index];
+                    var s = t.Steps[index];
                     s.State = StepState.Failed;
                     s.LastError = failure.Error;
                     s.FinishedAt = t.Now;
                     t.Run.LastError = $"{s.Name}: {failure.Error}";
                     t.Record(RunEventType.StepFailed, s.Name, attempt, failure.Error);
+                    t.BeginCompensation(t.Run.LastError);
                 }, stoppingToken);
-                return await BeginCompensationAsync(claim, cancelled: false, stoppingToken);
+                return new DriveStep(snapshot, null);
         }
     }
 
-    private async Task<bool> BackwardAsync(RunClaim claim, WorkflowDefinition definition, WorkflowRunRow run, List<WorkflowStepRow> steps, CancellationToken stoppingToken)
+    private async Task<DriveStep> BackwardAsync(RunClaim claim, WorkflowDefinition definition, RunSnapshot snapshot, CancellationToken stoppingToken)
     {
+        var run = snapshot.Run;
         // The next completed step to undo, walking back from the current one; steps that allocate nothing are passed.
-        var next = steps.Where(s => s.Index <= run.CurrentStep && s.State == StepState.Succeeded && definition.Steps[s.Index].Compensate is not null)
+        var next = snapshot.Steps
+            .Where(s => s.Index <= run.CurrentStep && s.State == StepState.Succeeded && definition.Steps[s.Index].Compensate is not null)
             .OrderByDescending(s => s.Index).FirstOrDefault();
         if (next is null)
         {
             var cancelled = run.CancelRequested && run.LastError is null;
             var state = cancelled ? RunState.Cancelled : RunState.Failed;
-            await TransitionAsync(claim, t => t.Finish(state, cancelled ? RunEventType.RunCancelled : RunEventType.RunFailed, t.Run.LastError), stoppingToken);
+            await TransitionAsync(claim, snapshot, t => t.Finish(state, cancelled ? RunEventType.RunCancelled : RunEventType.RunFailed, t.Run.LastError), stoppingToken);
             WorkflowInstruments.RunsFinished.WithLabels(run.Workflow, state.ToString()).Inc();
-            return false;
+            return default;
         }
-        var attempt = next.CompensationAttempts + 1;
-        await TransitionAsync(claim, t => t.Steps[next.Index].CompensationAttempts = attempt, stoppingToken);
-        var compensate = definition.Steps[next.Index].Compensate!;
-        var context = ContextFor(claim, run, steps, next, attempt);
+        var index = next.Index;
+        snapshot = await TransitionAsync(claim, snapshot, t => t.Steps[index].CompensationAttempts++, stoppingToken);
+        var attempt = snapshot.Steps[index].CompensationAttempts;
+        var stepDefinition = definition.Steps[index];
         string? error = null;
         try
         {
-            using var timer = new CancellationTokenSource(definition.Steps[next.Index].Timeout, _time);
+            using var timer = new CancellationTokenSource(stepDefinition.Timeout, _time);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timer.Token);
-            await compensate(context, timeout.Token);
+            await stepDefinition.Compensate!(ContextFor(claim, snapshot, snapshot.Steps[index], attempt), timeout.Token);
         }
         catch (Exception ex) when (ex is not LeaseLostException && !stoppingToken.IsCancellationRequested)
         {
@@ -131,24 +135,24 @@ public sealed partial class WorkflowEngine
         if (error is not null)
         {
             // Compensations retry until they succeed: giving up would leak what the step allocated.
-            var backoff = definition.Steps[next.Index].Retry.Backoff(attempt + 1, Random.Shared.NextDouble());
-            await TransitionAsync(claim, t =>
+            var backoff = stepDefinition.Retry.Backoff(attempt + 1, Random.Shared.NextDouble());
+            await TransitionAsync(claim, snapshot, t =>
             {
-                t.Steps[next.Index].LastError = $"compensation: {error}";
+                t.Steps[index].LastError = $"compensation: {error}";
                 t.Record(RunEventType.StepRetried, next.Name, attempt, $"compensation: {error}");
                 t.Release(t.Now + backoff);
             }, stoppingToken);
-            return false;
+            return default;
         }
-        await TransitionAsync(claim, t =>
+        snapshot = await TransitionAsync(claim, snapshot, t =>
         {
-            var s = t.Steps[next.Index];
+            var s = t.Steps[index];
             s.State = StepState.Compensated;
             s.CompensatedAt = t.Now;
-            t.Run.CurrentStep = next.Index - 1;
+            t.Run.CurrentStep = index - 1;
             t.Record(RunEventType.StepCompensated, s.Name, attempt);
         }, stoppingToken);
-        return true;
+        return new DriveStep(snapshot, null);
     }
 
     private async Task<StepResult> ExecuteAsync(StepDefinition step, StepContext context, CancellationToken stoppingToken)

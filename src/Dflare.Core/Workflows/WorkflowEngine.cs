@@ -65,79 +65,80 @@ public sealed partial class WorkflowEngine
 
     private async Task DriveAsync(RunClaim claim, CancellationToken stoppingToken)
     {
-        var first = true;
-        while (true)
+        var snapshot = await LoadAsync(claim.RunId, stoppingToken);
+        if (claim.TookOver && !IsTerminal(snapshot.Run.State))
         {
-            var (run, steps) = await LoadAsync(claim.RunId, stoppingToken);
-            if (run.State is RunState.Succeeded or RunState.Failed or RunState.Cancelled)
-            {
-                return;
-            }
+            snapshot = await TransitionAsync(claim, snapshot, t => t.Record(RunEventType.LeaseTakenOver, message: $"claimed by {WorkerId}"), stoppingToken);
+        }
+        // The step this worker began in its last transition, so it is executed without being begun twice.
+        int? begun = null;
+        while (!IsTerminal(snapshot.Run.State))
+        {
+            var run = snapshot.Run;
             var definition = _registry.Find(run.Workflow, run.WorkflowVersion);
             if (definition is null)
             {
                 // Unknown here (a newer replica's workflow): give it back for a replica that knows it.
-                await TransitionAsync(claim, t => t.Release(t.Now + TimeSpan.FromSeconds(30)), stoppingToken);
+                await TransitionAsync(claim, snapshot, t => t.Release(t.Now + TimeSpan.FromSeconds(30)), stoppingToken);
                 LogUnknownWorkflow(_logger, run.Workflow, run.WorkflowVersion);
                 return;
             }
-            if (first && claim.TookOver)
+            if (run.CancelRequested && run.State is RunState.Pending or RunState.Running)
             {
-                await TransitionAsync(claim, t => t.Record(RunEventType.LeaseTakenOver, message: $"claimed by {WorkerId}"), stoppingToken);
+                snapshot = await TransitionAsync(claim, snapshot, t => t.BeginCompensation("cancel requested"), stoppingToken);
+                begun = null;
+                continue;
             }
-            first = false;
-            var more = run.State switch
+            if (run.State == RunState.Pending)
             {
-                _ when run.CancelRequested && run.State is RunState.Pending or RunState.Running => await BeginCompensationAsync(claim, cancelled: true, stoppingToken),
-                RunState.Pending => await StartAsync(claim, stoppingToken),
-                RunState.Running => await ForwardAsync(claim, definition, run, steps, stoppingToken),
-                _ => await BackwardAsync(claim, definition, run, steps, stoppingToken),
-            };
-            if (!more)
+                snapshot = await TransitionAsync(claim, snapshot, t =>
+                {
+                    t.Run.State = RunState.Running;
+                    t.StartStep(0);
+                }, stoppingToken);
+                begun = 0;
+                continue;
+            }
+            var next = run.State == RunState.Running
+                ? await ForwardAsync(claim, definition, snapshot, begun, stoppingToken)
+                : await BackwardAsync(claim, definition, snapshot, stoppingToken);
+            if (next.Snapshot is null)
             {
                 return;
             }
+            (snapshot, begun) = (next.Snapshot, next.Begun);
         }
     }
 
-    private async Task<bool> StartAsync(RunClaim claim, CancellationToken stoppingToken)
-    {
-        await TransitionAsync(claim, t => t.Run.State = RunState.Running, stoppingToken);
-        return true;
-    }
+    private static bool IsTerminal(RunState state) => state is RunState.Succeeded or RunState.Failed or RunState.Cancelled;
 
-    private async Task<bool> BeginCompensationAsync(RunClaim claim, bool cancelled, CancellationToken stoppingToken)
-    {
-        await TransitionAsync(claim, t =>
-        {
-            t.Run.State = RunState.Compensating;
-            t.Run.CurrentStep = t.Steps.Where(s => s.State == StepState.Succeeded).Select(s => s.Index).DefaultIfEmpty(-1).Max();
-            t.Record(RunEventType.CompensationStarted, message: cancelled ? "cancel requested" : t.Run.LastError);
-        }, stoppingToken);
-        return true;
-    }
-
-    private async Task<(WorkflowRunRow Run, List<WorkflowStepRow> Steps)> LoadAsync(Guid runId, CancellationToken cancellationToken)
+    private async Task<RunSnapshot> LoadAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = _openStore();
         var run = await db.WorkflowRuns.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
         var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        return (run, steps);
+        return new RunSnapshot(run, steps);
     }
 
-    /// <summary>One fenced transition: the run and its steps as they are now, changed and saved together.</summary>
-    internal Task TransitionAsync(RunClaim claim, Action<RunTransition> change, CancellationToken cancellationToken) =>
-        _lease.FencedAsync(claim, async db =>
+    /// <summary>One fenced transition: the run as it is now (a cancel may have arrived) and the steps as this worker
+    /// last committed them (only the lease holder writes steps), changed and saved together. Returns them as
+    /// committed, so the next decision needs no read.</summary>
+    internal Task<RunSnapshot> TransitionAsync(RunClaim claim, RunSnapshot current, Action<RunTransition> change, CancellationToken cancellationToken) =>
+        _lease.FencedAsync(claim, (db, run) =>
         {
-            var run = await db.WorkflowRuns.SingleAsync(r => r.Id == claim.RunId, cancellationToken);
-            var steps = await db.WorkflowSteps.Where(s => s.RunId == claim.RunId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-            change(new RunTransition(run, steps, claim.FencingToken, _time.GetUtcNow(), e => db.WorkflowEvents.Add(e)));
-        }, cancellationToken);
+            db.WorkflowSteps.AttachRange(current.Steps);
+            change(new RunTransition(run, current.Steps, claim.FencingToken, _time.GetUtcNow(), e => db.WorkflowEvents.Add(e)));
+            return Task.FromResult(new RunSnapshot(run, current.Steps));
+        }, explicitTransaction: false, cancellationToken);
 
-    private StepContext ContextFor(RunClaim claim, WorkflowRunRow run, IReadOnlyList<WorkflowStepRow> steps, WorkflowStepRow step, int attempt) => new(
-        run.Id, step.Name, attempt, claim.FencingToken, JsonNode.Parse(run.Input),
-        steps.Where(s => s.Index < step.Index && s.Output is not null).ToDictionary(s => s.Name, s => JsonNode.Parse(s.Output!)),
-        (write, ct) => _lease.FencedAsync(claim, db => write(db, ct), ct));
+    private StepContext ContextFor(RunClaim claim, RunSnapshot snapshot, WorkflowStepRow step, int attempt) => new(
+        snapshot.Run.Id, step.Name, attempt, claim.FencingToken, JsonNode.Parse(snapshot.Run.Input),
+        snapshot.Steps.Where(s => s.Index < step.Index && s.Output is not null).ToDictionary(s => s.Name, s => JsonNode.Parse(s.Output!)),
+        (write, ct) => _lease.FencedAsync(claim, async (db, _) =>
+        {
+            await write(db, ct);
+            return true;
+        }, explicitTransaction: true, ct));
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Lost the lease on run {RunId} (fencing token {FencingToken}); another worker took it over")]
     private static partial void LogLeaseLost(ILogger logger, Guid runId, long fencingToken);
@@ -145,3 +146,9 @@ public sealed partial class WorkflowEngine
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Workflow {Workflow} version {Version} is not registered in this process")]
     private static partial void LogUnknownWorkflow(ILogger logger, string workflow, int version);
 }
+
+/// <summary>A run and its steps as last committed.</summary>
+internal sealed record RunSnapshot(WorkflowRunRow Run, List<WorkflowStepRow> Steps);
+
+/// <summary>Where driving goes next: the new snapshot (null to stop) and the step already begun, if any.</summary>
+internal readonly record struct DriveStep(RunSnapshot? Snapshot, int? Begun);

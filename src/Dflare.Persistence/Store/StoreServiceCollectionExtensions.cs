@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,20 +26,30 @@ public static class StoreServiceCollectionExtensions
     }
 }
 
-/// <summary>Builds the provider's context from <see cref="StoreOptions"/>; also used by the migrate command.</summary>
+/// <summary>Builds the provider's context from <see cref="StoreOptions"/>; also used by the migrate command and the
+/// workflow engine, which opens a short-lived context per transition.</summary>
 public static class StoreContexts
 {
-    public static DflareDbContext Create(StoreOptions options) => options.Provider switch
+    // Building DbContextOptions is far costlier than a context; the engine opens thousands of contexts a second.
+    private static readonly ConcurrentDictionary<(StoreProvider, string, int), DbContextOptions> Options = new();
+
+    public static DflareDbContext Create(StoreOptions options)
     {
-        StoreProvider.Postgres => new PostgresDflareDbContext(
-            new DbContextOptionsBuilder<PostgresDflareDbContext>()
-                .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
-                .Options),
-        _ => new SqliteDflareDbContext(
-            new DbContextOptionsBuilder<SqliteDflareDbContext>()
-                .UseSqlite(SqliteConnectionString(options), o => o.CommandTimeout(options.CommandTimeoutSeconds))
-                .Options),
-    };
+        var connectionString = options.Provider == StoreProvider.Postgres ? options.ConnectionString ?? "" : SqliteConnectionString(options);
+        var built = Options.GetOrAdd((options.Provider, connectionString, options.CommandTimeoutSeconds), key => key.Item1 switch
+        {
+            StoreProvider.Postgres => new DbContextOptionsBuilder<PostgresDflareDbContext>()
+                .UseNpgsql(key.Item2, o => o.CommandTimeout(key.Item3))
+                .Options,
+            _ => new DbContextOptionsBuilder<SqliteDflareDbContext>()
+                .UseSqlite(key.Item2, o => o.CommandTimeout(key.Item3))
+                .AddInterceptors(SqlitePragmas.Instance)
+                .Options,
+        });
+        return options.Provider == StoreProvider.Postgres
+            ? new PostgresDflareDbContext((DbContextOptions<PostgresDflareDbContext>)built)
+            : new SqliteDflareDbContext((DbContextOptions<SqliteDflareDbContext>)built);
+    }
 
     // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout, so concurrent writers queue, not fail.
     private static string SqliteConnectionString(StoreOptions options) =>

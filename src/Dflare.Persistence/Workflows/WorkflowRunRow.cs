@@ -65,6 +65,8 @@ internal sealed class WorkflowRunRowConfiguration : IEntityTypeConfiguration<Wor
         builder.HasIndex(r => r.ActiveKey).IsUnique();
         builder.Property(r => r.State).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.LeaseOwner).HasMaxLength(200);
+        // Every engine write for a run is an UPDATE ... WHERE fencing_token = <claimed>: a stale worker updates nothing.
+        builder.Property(r => r.FencingToken).IsConcurrencyToken();
         builder.HasIndex(r => new { r.State, r.DueAt });
         builder.HasIndex(r => new { r.Workflow, r.Target });
     }

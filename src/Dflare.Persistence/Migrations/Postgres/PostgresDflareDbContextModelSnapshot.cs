@@ -328,6 +328,7 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasColumnName("due_at");
 
                     b.Property<long>("FencingToken")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("fencing_token");
 

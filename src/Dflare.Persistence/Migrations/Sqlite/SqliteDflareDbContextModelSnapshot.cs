@@ -316,6 +316,7 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasColumnName("due_at");
 
                     b.Property<long>("FencingToken")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("fencing_token");
 
