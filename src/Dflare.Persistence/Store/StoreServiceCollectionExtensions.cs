@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +36,7 @@ public static class StoreContexts
 
     public static DflareDbContext Create(StoreOptions options)
     {
-        var connectionString = options.Provider == StoreProvider.Postgres ? options.ConnectionString ?? "" : SqliteConnectionString(options);
+        var connectionString = options.Provider == StoreProvider.Postgres ? PostgresConnectionString(options) : SqliteConnectionString(options);
         var built = Options.GetOrAdd((options.Provider, connectionString, options.CommandTimeoutSeconds), key => key.Item1 switch
         {
             StoreProvider.Postgres => new DbContextOptionsBuilder<PostgresDflareDbContext>()
@@ -49,6 +50,19 @@ public static class StoreContexts
         return options.Provider == StoreProvider.Postgres
             ? new PostgresDflareDbContext((DbContextOptions<PostgresDflareDbContext>)built)
             : new SqliteDflareDbContext((DbContextOptions<SqliteDflareDbContext>)built);
+    }
+
+    // The engine repeats a handful of statements thousands of times a second: let Npgsql prepare them server-side
+    // (unless the operator's connection string says otherwise), which spares PostgreSQL parsing and planning each one.
+    private static string PostgresConnectionString(StoreOptions options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString ?? "");
+        if (!(options.ConnectionString ?? "").Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return builder.ConnectionString;
     }
 
     // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout, so concurrent writers queue, not fail.
