@@ -19,6 +19,8 @@ internal sealed class RunLease(Func<DflareDbContext> openStore, TimeProvider tim
 
     public string WorkerId => workerId;
 
+    public TimeSpan LeaseDuration => leaseDuration;
+
     public async Task<RunClaim?> TryClaimAsync(CancellationToken cancellationToken)
     {
         await using var db = openStore();

@@ -49,7 +49,8 @@ internal sealed class RunTransition(WorkflowRunRow run, List<WorkflowStepRow> st
         run.ActiveKey = null;
         run.LeaseOwner = null;
         run.LeaseExpiresAt = null;
-        foreach (var step in steps.Where(s => s.State is StepState.Pending or StepState.Waiting))
+        // Steps never executed, or begun and then overtaken by a cancel, end as skipped.
+        foreach (var step in steps.Where(s => s.State is StepState.Pending or StepState.Waiting or StepState.Running))
         {
             step.State = StepState.Skipped;
         }

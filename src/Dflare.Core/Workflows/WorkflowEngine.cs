@@ -120,16 +120,23 @@ public sealed partial class WorkflowEngine
         return new RunSnapshot(run, steps);
     }
 
-    /// <summary>One fenced transition: the run as it is now (a cancel may have arrived) and the steps as this worker
-    /// last committed them (only the lease holder writes steps), changed and saved together. Returns them as
-    /// committed, so the next decision needs no read.</summary>
-    internal Task<RunSnapshot> TransitionAsync(RunClaim claim, RunSnapshot current, Action<RunTransition> change, CancellationToken cancellationToken) =>
-        _lease.FencedAsync(claim, (db, run) =>
-        {
-            db.WorkflowSteps.AttachRange(current.Steps);
-            change(new RunTransition(run, current.Steps, claim.FencingToken, _time.GetUtcNow(), e => db.WorkflowEvents.Add(e)));
-            return Task.FromResult(new RunSnapshot(run, current.Steps));
-        }, explicitTransaction: false, cancellationToken);
+    /// <summary>One fenced transition: the change applied to copies of the last committed state, written by
+    /// <see cref="RunWriter"/> only if the claim still holds. Returns the state as committed, with the cancel flag as
+    /// the store has it now, so the next decision needs no read.</summary>
+    internal async Task<RunSnapshot> TransitionAsync(RunClaim claim, RunSnapshot current, Action<RunTransition> change, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var run = current.Run.Copy();
+        run.LeaseExpiresAt = now + _lease.LeaseDuration;
+        run.UpdatedAt = now;
+        var steps = current.Steps.Select(s => s.Copy()).ToList();
+        var events = new List<WorkflowEventRow>();
+        change(new RunTransition(run, steps, claim.FencingToken, now, events.Add));
+        var changed = steps.Where(s => !s.SameStateAs(current.Steps[s.Index])).ToList();
+        await using var db = _openStore();
+        await RunWriter.WriteAsync(db, claim, WorkerId, run, changed, events, cancellationToken);
+        return new RunSnapshot(run, steps);
+    }
 
     private StepContext ContextFor(RunClaim claim, RunSnapshot snapshot, WorkflowStepRow step, int attempt) => new(
         snapshot.Run.Id, step.Name, attempt, claim.FencingToken, JsonNode.Parse(snapshot.Run.Input),

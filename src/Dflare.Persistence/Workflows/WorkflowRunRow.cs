@@ -51,6 +51,8 @@ public sealed class WorkflowRunRow
     public DateTimeOffset UpdatedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    public WorkflowRunRow Copy() => (WorkflowRunRow)MemberwiseClone();
 }
 
 internal sealed class WorkflowRunRowConfiguration : IEntityTypeConfiguration<WorkflowRunRow>

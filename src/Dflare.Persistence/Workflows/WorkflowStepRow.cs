@@ -33,6 +33,14 @@ public sealed class WorkflowStepRow
 
     /// <summary>Compensation executions begun; they retry until they succeed.</summary>
     public int CompensationAttempts { get; set; }
+
+    public WorkflowStepRow Copy() => (WorkflowStepRow)MemberwiseClone();
+
+    /// <summary>Whether anything but the key differs from <paramref name="other"/>.</summary>
+    public bool SameStateAs(WorkflowStepRow other) =>
+        State == other.State && Attempts == other.Attempts && Output == other.Output && LastError == other.LastError
+        && WaitingFor == other.WaitingFor && StartedAt == other.StartedAt && FinishedAt == other.FinishedAt
+        && CompensatedAt == other.CompensatedAt && CompensationAttempts == other.CompensationAttempts;
 }
 
 internal sealed class WorkflowStepRowConfiguration : IEntityTypeConfiguration<WorkflowStepRow>
