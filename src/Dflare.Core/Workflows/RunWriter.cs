@@ -9,8 +9,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Dflare.Core.Workflows;
 
 /// <summary>
-/// Writes one transition in two statements: the fenced run UPDATE (which also returns whether a cancel arrived), then
-/// the changed steps and the new events in one command. It is the engine's hot path, so it skips EF Core's change
+/// Writes one transition as one command: the fenced run UPDATE (which also returns whether a cancel arrived), then
+/// the changed steps and the new events, each guarded by the same fence. It is the engine's hot path, so it skips EF Core's change
 /// tracker, but still takes every table name, column name and value conversion from the EF model, so the SQL stays
 /// right on both providers as the model evolves.
 /// </summary>
@@ -42,65 +42,80 @@ internal static class RunWriter
         DflareDbContext db, RunClaim claim, string workerId, WorkflowRunRow run, IReadOnlyList<WorkflowStepRow> changedSteps,
         IReadOnlyList<WorkflowEventRow> events, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        var dbTransaction = transaction.GetDbTransaction();
+        // PostgreSQL runs a multi-statement command in one implicit transaction: one round trip per transition. SQLite
+        // runs each statement on its own, so it needs an explicit transaction (in-process, it costs no round trip).
+        var postgres = db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
+        await using var transaction = postgres ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction?.GetDbTransaction();
+        command.CommandText = Sql(db.Model, command, claim, workerId, run, changedSteps, events);
 
-        var runs = db.Model.FindEntityType(typeof(WorkflowRunRow))!;
-        await using (var update = Command(connection, dbTransaction))
+        bool? cancelRequested = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var sql = new StringBuilder($"UPDATE {runs.GetTableName()} SET ");
-            sql.AppendJoin(", ", RunColumns.Select(c => $"{Column(runs, c)} = {Parameter(update, runs, c, Value(run, c))}"));
-            // A cancel sets due_at to now; a worker giving the run back must not push that later.
-            var dueAt = Column(runs, nameof(WorkflowRunRow.DueAt));
-            var cancel = Column(runs, nameof(WorkflowRunRow.CancelRequested));
-            sql.Append($", {dueAt} = CASE WHEN {cancel} THEN {dueAt} ELSE {Parameter(update, runs, nameof(WorkflowRunRow.DueAt), run.DueAt)} END");
-            sql.Append($" WHERE {Column(runs, nameof(WorkflowRunRow.Id))} = {Parameter(update, runs, nameof(WorkflowRunRow.Id), run.Id)}");
-            sql.Append($" AND {Column(runs, nameof(WorkflowRunRow.FencingToken))} = {Parameter(update, runs, nameof(WorkflowRunRow.FencingToken), claim.FencingToken)}");
-            sql.Append($" AND {Column(runs, nameof(WorkflowRunRow.LeaseOwner))} = {Parameter(update, runs, nameof(WorkflowRunRow.LeaseOwner), workerId)}");
-            sql.Append($" RETURNING {cancel}");
-            update.CommandText = sql.ToString();
-            var cancelRequested = await update.ExecuteScalarAsync(cancellationToken);
-            if (cancelRequested is null or DBNull)
+            if (await reader.ReadAsync(cancellationToken))
             {
-                throw new LeaseLostException(claim.RunId, claim.FencingToken);
+                cancelRequested = reader.GetBoolean(0);
             }
-            run.CancelRequested = Convert.ToBoolean(cancelRequested, System.Globalization.CultureInfo.InvariantCulture);
+            // Drive every statement: SQLite executes them as the reader advances.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
-
-        if (changedSteps.Count > 0 || events.Count > 0)
+        if (cancelRequested is null)
         {
-            var steps = db.Model.FindEntityType(typeof(WorkflowStepRow))!;
-            var eventType = db.Model.FindEntityType(typeof(WorkflowEventRow))!;
-            await using var rest = Command(connection, dbTransaction);
-            var sql = new StringBuilder();
-            foreach (var step in changedSteps)
-            {
-                sql.Append($"UPDATE {steps.GetTableName()} SET ");
-                sql.AppendJoin(", ", StepColumns.Select(c => $"{Column(steps, c)} = {Parameter(rest, steps, c, Value(step, c))}"));
-                sql.Append($" WHERE {Column(steps, nameof(WorkflowStepRow.RunId))} = {Parameter(rest, steps, nameof(WorkflowStepRow.RunId), step.RunId)}");
-                sql.Append($" AND {Column(steps, nameof(WorkflowStepRow.Index))} = {Parameter(rest, steps, nameof(WorkflowStepRow.Index), step.Index)};");
-            }
-            foreach (var e in events)
-            {
-                sql.Append($"INSERT INTO {eventType.GetTableName()} (");
-                sql.AppendJoin(", ", EventColumns.Select(c => Column(eventType, c)));
-                sql.Append(") VALUES (");
-                sql.AppendJoin(", ", EventColumns.Select(c => Parameter(rest, eventType, c, Value(e, c))));
-                sql.Append(");");
-            }
-            rest.CommandText = sql.ToString();
-            await rest.ExecuteNonQueryAsync(cancellationToken);
+            // The fenced run UPDATE matched nothing, and every other statement is guarded by the same fence.
+            throw new LeaseLostException(claim.RunId, claim.FencingToken);
         }
-        await transaction.CommitAsync(cancellationToken);
-        return run.CancelRequested;
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        run.CancelRequested = cancelRequested.Value;
+        return cancelRequested.Value;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction)
+    private static string Sql(
+        IModel model, DbCommand command, RunClaim claim, string workerId, WorkflowRunRow run,
+        IReadOnlyList<WorkflowStepRow> changedSteps, IReadOnlyList<WorkflowEventRow> events)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        return command;
+        var runs = model.FindEntityType(typeof(WorkflowRunRow))!;
+        var steps = model.FindEntityType(typeof(WorkflowStepRow))!;
+        var eventType = model.FindEntityType(typeof(WorkflowEventRow))!;
+        var id = Parameter(command, runs, nameof(WorkflowRunRow.Id), run.Id);
+        var token = Parameter(command, runs, nameof(WorkflowRunRow.FencingToken), claim.FencingToken);
+        // The run UPDATE comes first and, when it matches, locks the row until the end of the transaction, so the
+        // guards below see the same token it saw; when it matches nothing because the lease was taken over, the token
+        // differs and the guards match nothing either. (A claim's own writes end when it gives the run back, so the
+        // token never matches while the owner does not.)
+        var fence = $"EXISTS (SELECT 1 FROM {runs.GetTableName()} WHERE {Column(runs, nameof(WorkflowRunRow.Id))} = {id} AND {Column(runs, nameof(WorkflowRunRow.FencingToken))} = {token})";
+
+        var sql = new StringBuilder($"UPDATE {runs.GetTableName()} SET ");
+        sql.AppendJoin(", ", RunColumns.Select(c => $"{Column(runs, c)} = {Parameter(command, runs, c, Value(run, c))}"));
+        // A cancel sets due_at to now; a worker giving the run back must not push that later.
+        var dueAt = Column(runs, nameof(WorkflowRunRow.DueAt));
+        var cancel = Column(runs, nameof(WorkflowRunRow.CancelRequested));
+        sql.Append($", {dueAt} = CASE WHEN {cancel} THEN {dueAt} ELSE {Parameter(command, runs, nameof(WorkflowRunRow.DueAt), run.DueAt)} END");
+        sql.Append($" WHERE {Column(runs, nameof(WorkflowRunRow.Id))} = {id} AND {Column(runs, nameof(WorkflowRunRow.FencingToken))} = {token}");
+        sql.Append($" AND {Column(runs, nameof(WorkflowRunRow.LeaseOwner))} = {Parameter(command, runs, nameof(WorkflowRunRow.LeaseOwner), workerId)}");
+        sql.Append($" RETURNING {cancel};");
+        foreach (var step in changedSteps)
+        {
+            sql.Append($"UPDATE {steps.GetTableName()} SET ");
+            sql.AppendJoin(", ", StepColumns.Select(c => $"{Column(steps, c)} = {Parameter(command, steps, c, Value(step, c))}"));
+            sql.Append($" WHERE {Column(steps, nameof(WorkflowStepRow.RunId))} = {id}");
+            sql.Append($" AND {Column(steps, nameof(WorkflowStepRow.Index))} = {Parameter(command, steps, nameof(WorkflowStepRow.Index), step.Index)} AND {fence};");
+        }
+        foreach (var e in events)
+        {
+            sql.Append($"INSERT INTO {eventType.GetTableName()} (");
+            sql.AppendJoin(", ", EventColumns.Select(c => Column(eventType, c)));
+            sql.Append(") SELECT ");
+            sql.AppendJoin(", ", EventColumns.Select(c => Parameter(command, eventType, c, Value(e, c))));
+            sql.Append($" WHERE {fence};");
+        }
+        return sql.ToString();
     }
 
     private static string Column(IEntityType entity, string property) =>
