@@ -188,6 +188,26 @@ public abstract class WorkflowEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_WhileAStepRuns_StopsBeforeTheNextStep_AndCompensates()
+    {
+        Guid id = default;
+        _steps.Script("configure", async ct =>
+        {
+            await using var db = Harness.Open();
+            await Harness.Client.RequestCancelAsync(db, id, ct);
+            return StepResult.Done();
+        });
+        id = await Harness.StartAsync("three");
+
+        await Harness.RunToEndAsync();
+
+        var (run, steps, _) = await Harness.ReadAsync(id);
+        Assert.Equal(RunState.Cancelled, run.State);
+        Assert.Equal([StepState.Compensated, StepState.Succeeded, StepState.Skipped], steps.Select(s => s.State));
+        Assert.Equal(["allocate#1", "configure#1", "undo:allocate"], _steps.Calls);
+    }
+
+    [Fact]
     public async Task OneActiveRunPerTarget_SecondStartRefused_UntilTheFirstEnds()
     {
         await using var harness = await EngineHarness.CreateAsync(await CreateStoreAsync(), ThreeSteps(singleActive: true));
