@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Tests.Server.Api;
 
-/// <summary>/api/v1/operations against a real server whose workers run a demo workflow.</summary>
-public sealed class OperationsApiTests : IAsyncLifetime
+/// <summary>/api/v1/operations against a real server whose workers run a demo workflow, on each store provider.</summary>
+public abstract class OperationsApiTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private StoreTarget? _store;
@@ -36,9 +36,11 @@ public sealed class OperationsApiTests : IAsyncLifetime
         ],
     };
 
+    protected abstract Task<StoreTarget> CreateStoreAsync();
+
     public async ValueTask InitializeAsync()
     {
-        _store = StoreTarget.Sqlite();
+        _store = await CreateStoreAsync();
         _server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Workflows:Workers"] = "2" }, services => services.AddWorkflow(Demo));
     }
 
@@ -52,6 +54,7 @@ public sealed class OperationsApiTests : IAsyncLifetime
         {
             await _store.DisposeAsync();
         }
+        GC.SuppressFinalize(this);
     }
 
     private async Task<Guid> StartAsync(string target)
@@ -126,7 +129,9 @@ public sealed class OperationsApiTests : IAsyncLifetime
 
         Assert.Equal([a.ToString()], byTarget["items"]!.AsArray().Select(i => (string)i!["metadata"]!["name"]!));
         Assert.Single(page["items"]!.AsArray());
-        Assert.NotNull(page["metadata"]!["continue"]);
+        var token = Uri.EscapeDataString((string)page["metadata"]!["continue"]!);
+        var second = await (await Server.Client.GetAsync($"/api/v1/operations?workflow=demo&phase=Succeeded&limit=1&continue={token}", Ct)).ReadAsync();
+        Assert.NotEqual((string?)page["items"]![0]!["metadata"]!["name"], (string?)second["items"]![0]!["metadata"]!["name"]);
         await badPhase.AssertProblemAsync(400, "invalid-query", "phase");
         await badFilter.AssertProblemAsync(400, "invalid-query", "state");
     }
@@ -148,4 +153,14 @@ public sealed class OperationsApiTests : IAsyncLifetime
         var operation = await (await Server.Client.GetAsync($"/api/v1/operations/{id}", ct)).ReadAsync();
         return (string?)operation["status"]!["steps"]![1]!["state"] == "Waiting" ? operation : null;
     }, Deadline, $"operation {id} to wait");
+}
+
+public sealed class SqliteOperationsApiTests : OperationsApiTests
+{
+    protected override Task<StoreTarget> CreateStoreAsync() => Task.FromResult(StoreTarget.Sqlite());
+}
+
+public sealed class PostgresOperationsApiTests : OperationsApiTests
+{
+    protected override Task<StoreTarget> CreateStoreAsync() => StoreTarget.PostgresAsync();
 }
