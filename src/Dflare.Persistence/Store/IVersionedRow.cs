@@ -7,6 +7,9 @@ public interface IVersionedRow
 
     string Name { get; }
 
+    /// <summary>Labels as a JSON object of strings.</summary>
+    string Labels { get; }
+
     DateTimeOffset CreatedAt { get; }
 
     DateTimeOffset UpdatedAt { get; set; }

@@ -17,29 +17,82 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
     where TResource : class, IResource
     where TRow : class, IVersionedRow
 {
+    public const string LabelSelectorParameter = "labelSelector";
+
     public async Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        var (page, pageProblem) = PageRequest.Parse(http.Request, api.Value);
+        var (page, pageProblem) = PageRequest.Parse(http.Request, api.Value, [LabelSelectorParameter]);
         if (pageProblem is not null)
         {
             return pageProblem;
+        }
+        LabelSelector? selector = null;
+        if (http.Request.Query.TryGetValue(LabelSelectorParameter, out var selectorText))
+        {
+            (selector, var error) = LabelSelector.Parse(selectorText.ToString());
+            if (error is not null)
+            {
+                return Problem.BadQuery(ProblemCodes.InvalidQuery, LabelSelectorParameter, $"'{LabelSelectorParameter}' cannot be read: {error}.");
+            }
         }
         var (scope, scopeProblem) = await resolveScope(http, db, cancellationToken);
         if (scopeProblem is not null)
         {
             return scopeProblem;
         }
-        var query = kind.Query(db, scope!).AsNoTracking();
-        if (page!.After is { } after)
-        {
-            query = query.Where(r => string.Compare(r.Name, after) > 0);
-        }
-        var rows = await query.OrderBy(r => r.Name).Take(page.Limit + 1).ToListAsync(cancellationToken);
-        var more = rows.Count > page.Limit;
-        var items = rows.Take(page.Limit).Select(r => kind.ToResource(r, scope!)).ToList();
-        var next = more ? PageRequest.Encode(rows[page.Limit - 1].Name) : null;
+        var (rows, next) = selector is null
+            ? await PageAsync(kind.Query(db, scope!), page!, cancellationToken)
+            : await FilteredPageAsync(kind.Query(db, scope!), page!, selector, cancellationToken);
+        var items = rows.Select(r => kind.ToResource(r, scope!)).ToList();
         return TypedResults.Ok(new ResourceList<TResource>(ApiVersions.V1, kind.Kind + "List", new ListMeta(next), items));
     }
+
+    private static async Task<(List<TRow> Rows, string? Continue)> PageAsync(IQueryable<TRow> query, PageRequest page, CancellationToken cancellationToken)
+    {
+        var rows = await After(query, page.After).Take(page.Limit + 1).ToListAsync(cancellationToken);
+        return rows.Count > page.Limit
+            ? (rows[..page.Limit], PageRequest.Encode(rows[page.Limit - 1].Name))
+            : (rows, null);
+    }
+
+    /// <summary>
+    /// Labels are filtered here, not in SQL (they are a JSON column, read differently by each provider): rows are
+    /// scanned in name order until the page is full. A scan is capped, so a rare label cannot make one request read a
+    /// whole table; a capped page may hold fewer items than asked, with a continue token, as in Kubernetes.
+    /// </summary>
+    private static async Task<(List<TRow> Rows, string? Continue)> FilteredPageAsync(
+        IQueryable<TRow> query, PageRequest page, LabelSelector selector, CancellationToken cancellationToken)
+    {
+        var batchSize = Math.Max(page.Limit, 100);
+        var scanCap = Math.Max(page.Limit * 10, 1000);
+        var matched = new List<TRow>();
+        var cursor = page.After;
+        for (var scanned = 0; scanned < scanCap;)
+        {
+            var batch = await After(query, cursor).Take(batchSize).ToListAsync(cancellationToken);
+            foreach (var row in batch)
+            {
+                scanned++;
+                cursor = row.Name;
+                if (selector.Matches(Envelope.LabelsFromJson(row.Labels)))
+                {
+                    matched.Add(row);
+                    if (matched.Count > page.Limit)
+                    {
+                        return (matched[..page.Limit], PageRequest.Encode(matched[page.Limit - 1].Name));
+                    }
+                }
+            }
+            if (batch.Count < batchSize)
+            {
+                return (matched, null);
+            }
+        }
+        return (matched, cursor is null ? null : PageRequest.Encode(cursor));
+    }
+
+    private static IQueryable<TRow> After(IQueryable<TRow> query, string? after) =>
+        (after is null ? query : query.Where(r => string.Compare(r.Name, after) > 0)).OrderBy(r => r.Name).AsNoTracking();
 
     public async Task<IResult> GetAsync(HttpContext http, DflareDbContext db, string name, CancellationToken cancellationToken)
     {

@@ -89,6 +89,35 @@ public abstract class IdempotencyAndPagingTests(ServerFixture fixture)
         Assert.Equal(2, page["items"]!.AsArray().Count);
         Assert.Null(page["metadata"]!["continue"]);
     }
+
+    [Fact]
+    public async Task List_WithLabelSelector_ReturnsOnlyMatches_AcrossPages()
+    {
+        await Client.PostJsonAsync("/api/v1/tenants", Json.Tenant("labelled"));
+        for (var i = 0; i < 9; i++)
+        {
+            var parity = i % 2 == 0 ? "even" : "odd";
+            var body = $$$"""{"metadata":{"name":"l-{{{i}}}","labels":{"parity":"{{{parity}}}"}},"spec":{}}""";
+            Assert.Equal(HttpStatusCode.Created, (await Client.PostJsonAsync("/api/v1/tenants/labelled/projects", body)).StatusCode);
+        }
+
+        var seen = new List<string>();
+        string? next = null;
+        do
+        {
+            var query = "labelSelector=" + Uri.EscapeDataString("parity=even") + "&limit=2" + (next is null ? "" : $"&continue={Uri.EscapeDataString(next)}");
+            var page = await (await Client.GetAsync($"/api/v1/tenants/labelled/projects?{query}", Ct)).ReadAsync();
+            seen.AddRange(page["items"]!.AsArray().Select(i => (string)i!["metadata"]!["name"]!));
+            next = (string?)page["metadata"]!["continue"];
+        }
+        while (next is not null);
+        var notIn = await (await Client.GetAsync("/api/v1/tenants/labelled/projects?labelSelector=" + Uri.EscapeDataString("parity notin (even)"), Ct)).ReadAsync();
+        var bad = await Client.GetAsync("/api/v1/tenants/labelled/projects?labelSelector=" + Uri.EscapeDataString("parity in even"), Ct);
+
+        Assert.Equal(["l-0", "l-2", "l-4", "l-6", "l-8"], seen);
+        Assert.Equal(["l-1", "l-3", "l-5", "l-7"], notIn["items"]!.AsArray().Select(i => (string)i!["metadata"]!["name"]!));
+        await bad.AssertProblemAsync(400, "invalid-query", "labelSelector");
+    }
 }
 
 public sealed class SqliteIdempotencyAndPagingTests(SqliteServerFixture fixture) : IdempotencyAndPagingTests(fixture), IClassFixture<SqliteServerFixture>;
