@@ -36,6 +36,17 @@ public static class Envelope
     public static DateTimeOffset Timestamp(DateTimeOffset instant) =>
         new(instant.UtcTicks - (instant.UtcTicks % 10), TimeSpan.Zero);
 
+    /// <summary>The metadata of a stored object, as every kind shows it.</summary>
+    public static ObjectMeta MetadataOf(Dflare.Persistence.Store.IVersionedRow row, string? tenant = null) => new()
+    {
+        Name = row.Name,
+        Tenant = tenant,
+        Uid = row.Id.ToString(),
+        Labels = LabelsFromJson(row.Labels),
+        CreationTimestamp = row.CreatedAt,
+        ResourceVersion = Version(row.ResourceVersion),
+    };
+
     /// <summary>The resource version as clients see it: an opaque string.</summary>
     public static string Version(long resourceVersion) => resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -17,4 +17,5 @@ public static class FieldErrorCodes
     public const string TooMany = "too-many";
     public const string UnknownField = "unknown-field";
     public const string OutOfRange = "out-of-range";
+    public const string UnknownReference = "unknown-reference";
 }

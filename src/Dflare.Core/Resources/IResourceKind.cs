@@ -19,6 +19,9 @@ public interface IResourceKind<TResource, TRow, TScope>
     /// <summary>What a delete refused by a foreign key means, e.g. "it still has projects".</summary>
     string DependentsExplanation { get; }
 
+    /// <summary>The fields naming other objects (e.g. <c>spec.site</c>): a write refused by a foreign key names them.</summary>
+    IReadOnlyList<string> ReferenceFields { get; }
+
     IQueryable<TRow> Query(DflareDbContext db, TScope scope);
 
     /// <summary>Field errors of a create or full update; the name rules are checked here too.</summary>

@@ -11,6 +11,8 @@ public sealed class ProjectKind : IResourceKind<Project, ProjectRow, TenantRow>
 
     public string DependentsExplanation => "other objects still belong to it";
 
+    public IReadOnlyList<string> ReferenceFields => [];
+
     public IQueryable<ProjectRow> Query(DflareDbContext db, TenantRow scope) => db.Projects.Where(p => p.TenantId == scope.Id);
 
     public void Validate(Validation validation, Project resource, TenantRow scope)
@@ -46,15 +48,7 @@ public sealed class ProjectKind : IResourceKind<Project, ProjectRow, TenantRow>
     {
         ApiVersion = ApiVersions.V1,
         Kind = Kind,
-        Metadata = new ObjectMeta
-        {
-            Name = row.Name,
-            Tenant = scope.Name,
-            Uid = row.Id.ToString(),
-            Labels = Envelope.LabelsFromJson(row.Labels),
-            CreationTimestamp = row.CreatedAt,
-            ResourceVersion = Envelope.Version(row.ResourceVersion),
-        },
+        Metadata = Envelope.MetadataOf(row, scope.Name),
         Spec = new ProjectSpec { DisplayName = row.DisplayName, Description = row.Description },
         Status = new ProjectStatus { Phase = "Active" },
     };

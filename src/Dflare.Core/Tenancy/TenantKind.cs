@@ -14,6 +14,8 @@ public sealed class TenantKind : IResourceKind<Tenant, TenantRow, PlatformScope>
 
     public string DependentsExplanation => "it still has projects; delete them first";
 
+    public IReadOnlyList<string> ReferenceFields => [];
+
     public IQueryable<TenantRow> Query(DflareDbContext db, PlatformScope scope) => db.Tenants;
 
     public void Validate(Validation validation, Tenant resource, PlatformScope scope)
@@ -51,14 +53,7 @@ public sealed class TenantKind : IResourceKind<Tenant, TenantRow, PlatformScope>
     {
         ApiVersion = ApiVersions.V1,
         Kind = Kind,
-        Metadata = new ObjectMeta
-        {
-            Name = row.Name,
-            Uid = row.Id.ToString(),
-            Labels = Envelope.LabelsFromJson(row.Labels),
-            CreationTimestamp = row.CreatedAt,
-            ResourceVersion = Envelope.Version(row.ResourceVersion),
-        },
+        Metadata = Envelope.MetadataOf(row),
         Spec = new TenantSpec { DisplayName = row.DisplayName, Description = row.Description, ContactEmail = row.ContactEmail },
         Status = new TenantStatus { Phase = "Active" },
     };

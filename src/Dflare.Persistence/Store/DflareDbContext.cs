@@ -1,5 +1,6 @@
 using Dflare.Persistence.Access;
 using Dflare.Persistence.Api;
+using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Tenancy;
 using Dflare.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,12 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<IdempotencyRecordRow> IdempotencyRecords => Set<IdempotencyRecordRow>();
 
     public DbSet<AdminCredentialRow> AdminCredentials => Set<AdminCredentialRow>();
+
+    public DbSet<SiteRow> Sites => Set<SiteRow>();
+
+    public DbSet<RackRow> Racks => Set<RackRow>();
+
+    public DbSet<SkuRow> Skus => Set<SkuRow>();
 
     public DbSet<WorkflowRunRow> WorkflowRuns => Set<WorkflowRunRow>();
 

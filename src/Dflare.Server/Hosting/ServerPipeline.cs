@@ -1,3 +1,4 @@
+using Dflare.Server.Api.Inventory;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
 using Microsoft.AspNetCore.Builder;
@@ -27,6 +28,7 @@ internal static class ServerPipeline
 
         var api = app.MapGroup(ApiPrefix).RequireAuthorization();
         api.MapTenancy();
+        api.MapInventory();
         api.MapOperations();
     }
 }

@@ -66,7 +66,8 @@ public sealed class TestServer : IAsyncDisposable
         var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
         var ct = TestContext.Current.CancellationToken;
         return $"tenants={await db.Tenants.CountAsync(ct)} projects={await db.Projects.CountAsync(ct)} " +
-               $"idempotency={await db.IdempotencyRecords.CountAsync(ct)}";
+               $"idempotency={await db.IdempotencyRecords.CountAsync(ct)} sites={await db.Sites.CountAsync(ct)} " +
+               $"racks={await db.Racks.CountAsync(ct)} skus={await db.Skus.CountAsync(ct)}";
     }
 
     public async ValueTask DisposeAsync()

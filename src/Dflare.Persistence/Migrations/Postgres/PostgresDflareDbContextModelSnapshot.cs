@@ -131,6 +131,195 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EthernetLeaf")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("ethernet_leaf");
+
+                    b.Property<string>("InfinibandLeaf")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("infiniband_leaf");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Position")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("position");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Site")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("site");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_racks");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_racks_name");
+
+                    b.HasIndex("Site")
+                        .HasDatabaseName("ix_racks_site");
+
+                    b.ToTable("racks", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.SiteRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("location");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sites");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_sites_name");
+
+                    b.ToTable("sites", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.SkuRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Cpus")
+                        .HasColumnType("integer")
+                        .HasColumnName("cpus");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("gpu_count");
+
+                    b.Property<string>("GpuModel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("gpu_model");
+
+                    b.Property<int>("Hcas")
+                        .HasColumnType("integer")
+                        .HasColumnName("hcas");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<int>("MemoryGiB")
+                        .HasColumnType("integer")
+                        .HasColumnName("memory_gi_b");
+
+                    b.Property<bool>("MigCapable")
+                        .HasColumnType("boolean")
+                        .HasColumnName("mig_capable");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<int>("Nics")
+                        .HasColumnType("integer")
+                        .HasColumnName("nics");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_skus");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_skus_name");
+
+                    b.ToTable("skus", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -458,6 +647,17 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.SiteRow", null)
+                        .WithMany()
+                        .HasForeignKey("Site")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_racks_sites_site");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>

@@ -123,6 +123,192 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EthernetLeaf")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ethernet_leaf");
+
+                    b.Property<string>("InfinibandLeaf")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("infiniband_leaf");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Position")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("position");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Site")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("site");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_racks");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_racks_name");
+
+                    b.HasIndex("Site")
+                        .HasDatabaseName("ix_racks_site");
+
+                    b.ToTable("racks", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.SiteRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("location");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sites");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_sites_name");
+
+                    b.ToTable("sites", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.SkuRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Cpus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cpus");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("gpu_count");
+
+                    b.Property<string>("GpuModel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gpu_model");
+
+                    b.Property<int>("Hcas")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hcas");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<int>("MemoryGiB")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("memory_gi_b");
+
+                    b.Property<bool>("MigCapable")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("mig_capable");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Nics")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("nics");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_skus");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_skus_name");
+
+                    b.ToTable("skus", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -445,6 +631,17 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.SiteRow", null)
+                        .WithMany()
+                        .HasForeignKey("Site")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_racks_sites_site");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>

@@ -151,6 +151,10 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             await db.SaveChangesAsync(cancellationToken);
         }
+        catch (DbUpdateException ex) when (StoreErrors.IsForeignKeyViolation(ex))
+        {
+            return UnknownReference();
+        }
         catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex))
         {
             db.ChangeTracker.Clear();
@@ -207,6 +211,10 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
             {
                 return Problem.PreconditionFailed($"{kind.Kind} '{name}' was changed by another request while this one ran. Read it again and retry.");
             }
+            catch (DbUpdateException ex) when (StoreErrors.IsForeignKeyViolation(ex))
+            {
+                return UnknownReference();
+            }
         }
         http.Response.Headers.ETag = Preconditions.ETagOf(row);
         return TypedResults.Ok(kind.ToResource(row, scope!));
@@ -244,6 +252,11 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         return TypedResults.NoContent();
     }
+
+    /// <summary>The store refused a reference to an object that does not exist: one error per reference field, since
+    /// SQLite does not say which constraint failed.</summary>
+    private IResult UnknownReference() => Problem.Validation([.. kind.ReferenceFields.Select(field =>
+        new FieldError(field, FieldErrorCodes.UnknownReference, $"{field} names an object that does not exist."))]);
 
     /// <summary>What every write starts with: the strict body, then the owning scope (404 when it is missing).</summary>
     private async Task<(TResource? Body, string? Sha256, TScope? Scope, IResult? Problem)> ReadWriteAsync(

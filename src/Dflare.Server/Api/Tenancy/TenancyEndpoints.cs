@@ -15,7 +15,7 @@ public static class TenancyEndpoints
 {
     public static void MapTenancy(this RouteGroupBuilder api)
     {
-        api.MapGroup("/tenants").MapResource(new TenantKind(), static (_, _, _) => Task.FromResult<(PlatformScope?, IResult?)>((PlatformScope.Instance, null)));
+        api.MapGroup("/tenants").MapResource(new TenantKind(), ScopeResolvers.Platform);
         api.MapGroup("/tenants/{tenant}/projects").MapResource(new ProjectKind(), ResolveTenantAsync);
     }
 

@@ -28,7 +28,7 @@ public sealed class ProblemCodesTests
         var codes = typeof(FieldErrorCodes).GetFields().Select(f => (string)f.GetValue(null)!).Order().ToArray();
 
         Assert.Equal(
-            ["invalid-format", "invalid-type", "invalid-value", "mismatch", "out-of-range", "required", "reserved", "too-long", "too-many", "unknown-field"],
+            ["invalid-format", "invalid-type", "invalid-value", "mismatch", "out-of-range", "required", "reserved", "too-long", "too-many", "unknown-field", "unknown-reference"],
             codes);
     }
 

@@ -1,0 +1,113 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Dflare.Persistence.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Inventory : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "sites",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false, collation: "C"),
+                    display_name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    location = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    labels = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resource_version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sites", x => x.id);
+                    table.UniqueConstraint("ak_sites_name", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "skus",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false, collation: "C"),
+                    gpu_model = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    gpu_count = table.Column<int>(type: "integer", nullable: false),
+                    mig_capable = table.Column<bool>(type: "boolean", nullable: false),
+                    cpus = table.Column<int>(type: "integer", nullable: false),
+                    memory_gi_b = table.Column<int>(type: "integer", nullable: false),
+                    nics = table.Column<int>(type: "integer", nullable: false),
+                    hcas = table.Column<int>(type: "integer", nullable: false),
+                    labels = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resource_version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_skus", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "racks",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false, collation: "C"),
+                    site = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    position = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ethernet_leaf = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: true),
+                    infiniband_leaf = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: true),
+                    labels = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resource_version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_racks", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_racks_sites_site",
+                        column: x => x.site,
+                        principalTable: "sites",
+                        principalColumn: "name",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_racks_name",
+                table: "racks",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_racks_site",
+                table: "racks",
+                column: "site");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_skus_name",
+                table: "skus",
+                column: "name",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "racks");
+
+            migrationBuilder.DropTable(
+                name: "skus");
+
+            migrationBuilder.DropTable(
+                name: "sites");
+        }
+    }
+}
