@@ -39,7 +39,7 @@ public class RequestBodyBenchmarks
         http.Request.Body = new MemoryStream(TenantBody, writable: false);
         var body = await RequestBodies.ReadAsync<Tenant>(http, CancellationToken.None);
         var validation = new Validation();
-        _kind.Validate(validation, body.Value!, PlatformScope.Instance);
+        _kind.Validate(validation, body.Value!, PlatformScope.Instance, creating: true);
         return validation.IsValid;
     }
 

@@ -44,7 +44,7 @@ public sealed class RackKind : IResourceKind<Rack, RackRow, PlatformScope>
 
     public IQueryable<RackRow> Query(DflareDbContext db, PlatformScope scope) => db.Racks;
 
-    public void Validate(Validation validation, Rack resource, PlatformScope scope)
+    public void Validate(Validation validation, Rack resource, PlatformScope scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind);
         if (!validation.Required("spec", resource.Spec))

@@ -37,7 +37,7 @@ public sealed class SiteKind : IResourceKind<Site, SiteRow, PlatformScope>
 
     public IQueryable<SiteRow> Query(DflareDbContext db, PlatformScope scope) => db.Sites;
 
-    public void Validate(Validation validation, Site resource, PlatformScope scope)
+    public void Validate(Validation validation, Site resource, PlatformScope scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind);
         if (validation.Required("spec", resource.Spec))

@@ -52,7 +52,7 @@ public sealed class SkuKind : IResourceKind<Sku, SkuRow, PlatformScope>
 
     public IQueryable<SkuRow> Query(DflareDbContext db, PlatformScope scope) => db.Skus;
 
-    public void Validate(Validation validation, Sku resource, PlatformScope scope)
+    public void Validate(Validation validation, Sku resource, PlatformScope scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind);
         if (!validation.Required("spec", resource.Spec))

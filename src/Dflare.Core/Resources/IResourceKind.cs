@@ -24,8 +24,8 @@ public interface IResourceKind<TResource, TRow, TScope>
 
     IQueryable<TRow> Query(DflareDbContext db, TScope scope);
 
-    /// <summary>Field errors of a create or full update; the name rules are checked here too.</summary>
-    void Validate(Validation validation, TResource resource, TScope scope);
+    /// <summary>Field errors of a create (<paramref name="creating"/>) or full update; the name rules are checked here too.</summary>
+    void Validate(Validation validation, TResource resource, TScope scope, bool creating);
 
     TRow NewRow(TResource resource, TScope scope, DateTimeOffset now);
 

@@ -15,7 +15,7 @@ public sealed class ProjectKind : IResourceKind<Project, ProjectRow, TenantRow>
 
     public IQueryable<ProjectRow> Query(DflareDbContext db, TenantRow scope) => db.Projects.Where(p => p.TenantId == scope.Id);
 
-    public void Validate(Validation validation, Project resource, TenantRow scope)
+    public void Validate(Validation validation, Project resource, TenantRow scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind);
         if (resource.Metadata?.Tenant is { } tenant && tenant != scope.Name)

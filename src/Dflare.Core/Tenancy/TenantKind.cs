@@ -18,7 +18,7 @@ public sealed class TenantKind : IResourceKind<Tenant, TenantRow, PlatformScope>
 
     public IQueryable<TenantRow> Query(DflareDbContext db, PlatformScope scope) => db.Tenants;
 
-    public void Validate(Validation validation, Tenant resource, PlatformScope scope)
+    public void Validate(Validation validation, Tenant resource, PlatformScope scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind, ReservedNames);
         if (!validation.Required("spec", resource.Spec))

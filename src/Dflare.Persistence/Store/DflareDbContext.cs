@@ -27,6 +27,8 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<SkuRow> Skus => Set<SkuRow>();
 
+    public DbSet<NodeRow> Nodes => Set<NodeRow>();
+
     public DbSet<WorkflowRunRow> WorkflowRuns => Set<WorkflowRunRow>();
 
     public DbSet<WorkflowStepRow> WorkflowSteps => Set<WorkflowStepRow>();

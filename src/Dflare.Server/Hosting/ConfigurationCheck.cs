@@ -18,10 +18,23 @@ internal static class ConfigurationCheck
         Check<StoreOptions>(services, errors);
         Check<BootstrapOptions>(services, errors);
         Check<WorkflowOptions>(services, errors);
+        Check<SecretsOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {
             errors.Add($"Logging:Format must be 'simple' or 'json'; it is '{format}'.");
+        }
+        if (errors.Count == 0)
+        {
+            try
+            {
+                // The key ring that seals secrets at rest: created on first start, or read and checked.
+                _ = services.GetRequiredService<Dflare.Core.Secrets.SecretProtector>();
+            }
+            catch (ConfigurationException ex)
+            {
+                errors.AddRange(ex.Errors);
+            }
         }
         if (errors.Count > 0)
         {

@@ -42,6 +42,9 @@ public static class ServerServices
         services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(RawServerOptions(configuration).ShutdownTimeoutSeconds));
 
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true);
+        services.TryAddSingleton(sp => SecretKeys.Load(
+            sp.GetRequiredService<IOptions<SecretsOptions>>().Value, sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.AddDflareStore();
         services.AddDflareWorkflows();

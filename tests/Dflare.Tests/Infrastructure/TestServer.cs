@@ -67,7 +67,7 @@ public sealed class TestServer : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         return $"tenants={await db.Tenants.CountAsync(ct)} projects={await db.Projects.CountAsync(ct)} " +
                $"idempotency={await db.IdempotencyRecords.CountAsync(ct)} sites={await db.Sites.CountAsync(ct)} " +
-               $"racks={await db.Racks.CountAsync(ct)} skus={await db.Skus.CountAsync(ct)}";
+               $"racks={await db.Racks.CountAsync(ct)} skus={await db.Skus.CountAsync(ct)} nodes={await db.Nodes.CountAsync(ct)}";
     }
 
     public async ValueTask DisposeAsync()

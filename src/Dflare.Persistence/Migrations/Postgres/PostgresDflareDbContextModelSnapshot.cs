@@ -131,6 +131,101 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BmcAddress")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("bmc_address");
+
+                    b.Property<string>("BmcPasswordSealed")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("bmc_password_sealed");
+
+                    b.Property<string>("BmcUsername")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("bmc_username");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Rack")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("rack");
+
+                    b.Property<int?>("RackUnit")
+                        .HasColumnType("integer")
+                        .HasColumnName("rack_unit");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Sku")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("sku");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_nodes");
+
+                    b.HasIndex("BmcAddress")
+                        .IsUnique()
+                        .HasDatabaseName("ix_nodes_bmc_address");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_nodes_name");
+
+                    b.HasIndex("Rack")
+                        .HasDatabaseName("ix_nodes_rack");
+
+                    b.HasIndex("Sku")
+                        .HasDatabaseName("ix_nodes_sku");
+
+                    b.HasIndex("State")
+                        .HasDatabaseName("ix_nodes_state");
+
+                    b.ToTable("nodes", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -186,6 +281,9 @@ namespace Dflare.Persistence.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_racks");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_racks_name");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -312,6 +410,9 @@ namespace Dflare.Persistence.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_skus");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_skus_name");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -647,6 +748,25 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.RackRow", null)
+                        .WithMany()
+                        .HasForeignKey("Rack")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_nodes_racks_rack");
+
+                    b.HasOne("Dflare.Persistence.Inventory.SkuRow", null)
+                        .WithMany()
+                        .HasForeignKey("Sku")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_nodes_skus_sku");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>

@@ -123,6 +123,100 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BmcAddress")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bmc_address");
+
+                    b.Property<string>("BmcPasswordSealed")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bmc_password_sealed");
+
+                    b.Property<string>("BmcUsername")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bmc_username");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Rack")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rack");
+
+                    b.Property<int?>("RackUnit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rack_unit");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Sku")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sku");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_nodes");
+
+                    b.HasIndex("BmcAddress")
+                        .IsUnique()
+                        .HasDatabaseName("ix_nodes_bmc_address");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_nodes_name");
+
+                    b.HasIndex("Rack")
+                        .HasDatabaseName("ix_nodes_rack");
+
+                    b.HasIndex("Sku")
+                        .HasDatabaseName("ix_nodes_sku");
+
+                    b.HasIndex("State")
+                        .HasDatabaseName("ix_nodes_state");
+
+                    b.ToTable("nodes", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -177,6 +271,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_racks");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_racks_name");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -301,6 +398,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_skus");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_skus_name");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -631,6 +731,25 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.RackRow", null)
+                        .WithMany()
+                        .HasForeignKey("Rack")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_nodes_racks_rack");
+
+                    b.HasOne("Dflare.Persistence.Inventory.SkuRow", null)
+                        .WithMany()
+                        .HasForeignKey("Sku")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_nodes_skus_sku");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>

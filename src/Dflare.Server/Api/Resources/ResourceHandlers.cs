@@ -130,7 +130,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
             return replay;
         }
         var validation = new Validation();
-        kind.Validate(validation, body!, scope!);
+        kind.Validate(validation, body!, scope!, creating: true);
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
@@ -188,7 +188,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
             return failed;
         }
         var validation = new Validation();
-        kind.Validate(validation, body, scope!);
+        kind.Validate(validation, body, scope!, creating: false);
         if (body.Metadata?.Name is { } bodyName && bodyName != name)
         {
             validation.Add("metadata.name", FieldErrorCodes.Mismatch, $"metadata.name '{bodyName}' differs from the name in the path, '{name}'; objects cannot be renamed.");

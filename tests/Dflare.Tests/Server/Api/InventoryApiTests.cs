@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Server.Api;
@@ -94,6 +96,91 @@ public abstract class InventoryApiTests(ServerFixture fixture)
             """{"metadata":{"name":"cpu-only"},"spec":{"gpuModel":"none","gpus":0,"migCapable":true,"cpus":64,"memoryGiB":512}}""");
 
         await response.AssertProblemAsync(422, "validation-failed", "spec.migCapable");
+    }
+
+    private async Task SeedRackAndSkuAsync(string site)
+    {
+        await Client.PostJsonAsync("/api/v1/sites", Site(site));
+        await Client.PostJsonAsync("/api/v1/racks", Rack($"{site}-r01", site));
+        await Client.PostJsonAsync("/api/v1/skus", $$$"""{"metadata":{"name":"{{{site}}}-sku"},"spec":{"gpuModel":"H100-SXM5-80GB","gpus":8,"cpus":112,"memoryGiB":2048}}""");
+    }
+
+    private static string NodeBody(string name, string site, string address, string? password = "bmc-pa55")
+    {
+        var bmc = new System.Text.Json.Nodes.JsonObject { ["address"] = address, ["username"] = "admin" };
+        if (password is not null)
+        {
+            bmc["password"] = password;
+        }
+        return new System.Text.Json.Nodes.JsonObject
+        {
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = name },
+            ["spec"] = new System.Text.Json.Nodes.JsonObject { ["rack"] = $"{site}-r01", ["sku"] = $"{site}-sku", ["rackUnit"] = 4, ["bmc"] = bmc },
+        }.ToJsonString();
+    }
+
+    [Fact]
+    public async Task Node_IsEnrolled_WithItsPasswordSealed_AndNeverShown()
+    {
+        await SeedRackAndSkuAsync("nd1");
+
+        var created = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd1-n01", "nd1", "https://10.0.12.7"));
+        var text = await (await Client.GetAsync("/api/v1/nodes/nd1-n01", Ct)).Content.ReadAsStringAsync(Ct);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        await using var scope = Server.Server.App.Services.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<Dflare.Persistence.Store.DflareDbContext>().Nodes.SingleAsync(n => n.Name == "nd1-n01", Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("Enrolled", (string?)body["status"]!["state"]);
+        Assert.Equal("https://10.0.12.7", (string?)body["spec"]!["bmc"]!["address"]);
+        Assert.DoesNotContain("bmc-pa55", text, StringComparison.Ordinal);
+        Assert.Null(body["spec"]!["bmc"]!["password"]);
+        Assert.StartsWith("v1:", row.BmcPasswordSealed, StringComparison.Ordinal);
+        Assert.DoesNotContain("bmc-pa55", row.BmcPasswordSealed, StringComparison.Ordinal);
+        var secrets = Server.Server.App.Services.GetRequiredService<Dflare.Core.Secrets.SecretProtector>();
+        Assert.Equal("bmc-pa55", secrets.Open(Dflare.Core.Inventory.NodeKind.BmcPasswordPurpose, row.BmcPasswordSealed));
+    }
+
+    [Fact]
+    public async Task Node_UpdatedWithoutPassword_KeepsItsPasswordAndVersion()
+    {
+        await SeedRackAndSkuAsync("nd2");
+        var created = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd2-n01", "nd2", "https://10.0.12.8"));
+
+        var updated = await Client.PutJsonAsync("/api/v1/nodes/nd2-n01", NodeBody("nd2-n01", "nd2", "https://10.0.12.8", password: null));
+
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(created.Headers.ETag, updated.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Node_WithoutPasswordOnEnrolment_OrWithABadAddress_Answers422()
+    {
+        await SeedRackAndSkuAsync("nd3");
+
+        var noPassword = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd3-n01", "nd3", "https://10.0.12.9", password: null));
+        var badAddress = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd3-n02", "nd3", "ftp://10.0.12.9"));
+
+        await noPassword.AssertProblemAsync(422, "validation-failed", "spec.bmc.password");
+        await badAddress.AssertProblemAsync(422, "validation-failed", "spec.bmc.address");
+    }
+
+    [Fact]
+    public async Task Node_InAMissingRack_Answers422_AndTwoNodesCannotShareABmc()
+    {
+        await SeedRackAndSkuAsync("nd4");
+        var before = await Server.CountRowsAsync();
+
+        var missingRack = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd4-n01", "nowhere", "https://10.0.13.1"));
+        Assert.Equal(before, await Server.CountRowsAsync());
+        var first = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd4-n02", "nd4", "https://10.0.13.2"));
+        var sameBmc = await Client.PostJsonAsync("/api/v1/nodes", NodeBody("nd4-n03", "nd4", "https://10.0.13.2"));
+        var rackInUse = await Client.DeleteAsync("/api/v1/racks/nd4-r01", Ct);
+
+        await missingRack.AssertProblemAsync(422, "validation-failed", "spec.rack");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        await sameBmc.AssertProblemAsync(409, "already-exists");
+        await rackInUse.AssertProblemAsync(409, "has-dependents");
     }
 }
 

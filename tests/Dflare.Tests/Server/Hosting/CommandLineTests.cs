@@ -60,6 +60,27 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task SecretKeyFile_IsCreatedOwnerOnly_AndADamagedOneIsAConfigurationError()
+    {
+        using var directory = new TempDirectory();
+
+        var (code, _, _) = await RunAsync("check-config", "--data-dir", directory.Path);
+        var keyFile = Path.Combine(directory.Path, "secret-keys.json");
+        var mode = File.GetUnixFileMode(keyFile);
+        await File.WriteAllTextAsync(keyFile, "{not json", Ct);
+        var damaged = await RunAsync("check-config", "--data-dir", directory.Path);
+        var missing = await RunAsync("check-config", "--data-dir", directory.Path, "--Secrets:KeyFile=/nonexistent/keys.json");
+
+        Assert.Equal(0, code);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+        Assert.Equal(ServerCommandLine.Usage, damaged.Code);
+        Assert.Contains("is not a valid key file", damaged.Error, StringComparison.Ordinal);
+        Assert.Equal(ServerCommandLine.Usage, missing.Code);
+        Assert.Contains("Secrets:KeyFile", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingConfigFile_Exits2()
     {
         var (code, _, error) = await RunAsync("check-config", "--config", "/nonexistent/dflare.json");

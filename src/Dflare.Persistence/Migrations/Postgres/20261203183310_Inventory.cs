@@ -51,6 +51,7 @@ namespace Dflare.Persistence.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_skus", x => x.id);
+                    table.UniqueConstraint("ak_skus_name", x => x.name);
                 });
 
             migrationBuilder.CreateTable(
@@ -71,6 +72,7 @@ namespace Dflare.Persistence.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_racks", x => x.id);
+                    table.UniqueConstraint("ak_racks_name", x => x.name);
                     table.ForeignKey(
                         name: "fk_racks_sites_site",
                         column: x => x.site,
@@ -78,6 +80,68 @@ namespace Dflare.Persistence.Migrations.Postgres
                         principalColumn: "name",
                         onDelete: ReferentialAction.Restrict);
                 });
+
+            migrationBuilder.CreateTable(
+                name: "nodes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false, collation: "C"),
+                    rack = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    sku = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    rack_unit = table.Column<int>(type: "integer", nullable: true),
+                    bmc_address = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    bmc_username = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    bmc_password_sealed = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    labels = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resource_version = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_nodes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_nodes_racks_rack",
+                        column: x => x.rack,
+                        principalTable: "racks",
+                        principalColumn: "name",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_nodes_skus_sku",
+                        column: x => x.sku,
+                        principalTable: "skus",
+                        principalColumn: "name",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_bmc_address",
+                table: "nodes",
+                column: "bmc_address",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_name",
+                table: "nodes",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_rack",
+                table: "nodes",
+                column: "rack");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_sku",
+                table: "nodes",
+                column: "sku");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_state",
+                table: "nodes",
+                column: "state");
 
             migrationBuilder.CreateIndex(
                 name: "ix_racks_name",
@@ -100,6 +164,9 @@ namespace Dflare.Persistence.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "nodes");
+
             migrationBuilder.DropTable(
                 name: "racks");
 

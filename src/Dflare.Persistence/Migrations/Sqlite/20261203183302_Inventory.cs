@@ -51,6 +51,7 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_skus", x => x.id);
+                    table.UniqueConstraint("ak_skus_name", x => x.name);
                 });
 
             migrationBuilder.CreateTable(
@@ -71,6 +72,7 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_racks", x => x.id);
+                    table.UniqueConstraint("ak_racks_name", x => x.name);
                     table.ForeignKey(
                         name: "fk_racks_sites_site",
                         column: x => x.site,
@@ -78,6 +80,68 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         principalColumn: "name",
                         onDelete: ReferentialAction.Restrict);
                 });
+
+            migrationBuilder.CreateTable(
+                name: "nodes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    rack = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    sku = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    rack_unit = table.Column<int>(type: "INTEGER", nullable: true),
+                    bmc_address = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    bmc_username = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    bmc_password_sealed = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    state = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    labels = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    resource_version = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_nodes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_nodes_racks_rack",
+                        column: x => x.rack,
+                        principalTable: "racks",
+                        principalColumn: "name",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_nodes_skus_sku",
+                        column: x => x.sku,
+                        principalTable: "skus",
+                        principalColumn: "name",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_bmc_address",
+                table: "nodes",
+                column: "bmc_address",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_name",
+                table: "nodes",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_rack",
+                table: "nodes",
+                column: "rack");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_sku",
+                table: "nodes",
+                column: "sku");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_nodes_state",
+                table: "nodes",
+                column: "state");
 
             migrationBuilder.CreateIndex(
                 name: "ix_racks_name",
@@ -100,6 +164,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "nodes");
+
             migrationBuilder.DropTable(
                 name: "racks");
 
