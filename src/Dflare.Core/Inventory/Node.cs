@@ -40,7 +40,7 @@ public sealed record NodeSpec
 /// <summary>How to reach the node's BMC. The password is write-only: it is sealed at rest and never read back.</summary>
 public sealed record NodeBmc
 {
-    /// <summary>E.g. <c>https://10.0.12.7</c>. Required.</summary>
+    /// <summary>E.g. <c>https://10.0.12.7</c>, or <c>sim://bmc/{id}</c> in the simulated datacenter. Required.</summary>
     public string? Address { get; init; }
 
     public string? Username { get; init; }
@@ -83,9 +83,9 @@ public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node
             return;
         }
         if (validation.Required("spec.bmc.address", spec.Bmc!.Address)
-            && (!Uri.TryCreate(spec.Bmc.Address, UriKind.Absolute, out var address) || address.Scheme is not ("https" or "http") || spec.Bmc.Address!.Length > 512))
+            && (!Uri.TryCreate(spec.Bmc.Address, UriKind.Absolute, out var address) || address.Scheme is not ("https" or "http" or "sim") || spec.Bmc.Address!.Length > 512))
         {
-            validation.Add("spec.bmc.address", FieldErrorCodes.InvalidFormat, $"spec.bmc.address '{spec.Bmc.Address}' must be an http(s) address such as https://10.0.12.7.");
+            validation.Add("spec.bmc.address", FieldErrorCodes.InvalidFormat, $"spec.bmc.address '{spec.Bmc.Address}' must be an http(s) address such as https://10.0.12.7, or sim://bmc/<id> for a simulated BMC.");
         }
         if (validation.Required("spec.bmc.username", spec.Bmc.Username))
         {

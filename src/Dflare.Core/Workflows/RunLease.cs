@@ -80,8 +80,9 @@ internal sealed class RunLease(Func<DflareDbContext> openStore, TimeProvider tim
                 await transaction.CommitAsync(cancellationToken);
             }
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateConcurrencyException ex) when (ex.Entries.Any(e => e.Entity is WorkflowRunRow))
         {
+            // Another object's concurrency conflict (a step's own write) stays what it is: a failure of that step.
             throw new LeaseLostException(claim.RunId, claim.FencingToken);
         }
         return result;

@@ -29,6 +29,8 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
 
+    public DbSet<NodeGpuRow> NodeGpus => Set<NodeGpuRow>();
+
     public DbSet<WorkflowRunRow> WorkflowRuns => Set<WorkflowRunRow>();
 
     public DbSet<WorkflowStepRow> WorkflowSteps => Set<WorkflowStepRow>();

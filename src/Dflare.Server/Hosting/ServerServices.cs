@@ -48,6 +48,7 @@ public static class ServerServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddDflareStore();
         services.AddDflareWorkflows();
+        services.AddDflareProvisioning();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         services.AddHostedService<IdempotencyRecordSweeper>();

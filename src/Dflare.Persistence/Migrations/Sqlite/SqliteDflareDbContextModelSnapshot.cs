@@ -123,6 +123,44 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeGpuRow", b =>
+                {
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("index");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<string>("SerialNumber")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("serial_number");
+
+                    b.Property<string>("Slot")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slot");
+
+                    b.HasKey("NodeId", "Index")
+                        .HasName("pk_node_gpus");
+
+                    b.HasIndex("SerialNumber")
+                        .IsUnique()
+                        .HasDatabaseName("ix_node_gpus_serial_number");
+
+                    b.ToTable("node_gpus", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -731,6 +769,16 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeGpuRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_gpus_nodes_node_id");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>

@@ -20,6 +20,7 @@ public static class ProblemCodes
     public const string AlreadyExists = "already-exists";
     public const string HasDependents = "has-dependents";
     public const string OperationFinished = "operation-finished";
+    public const string OperationInProgress = "operation-in-progress";
     public const string InvalidPrecondition = "invalid-precondition";
     public const string PreconditionFailed = "precondition-failed";
     public const string InvalidIdempotencyKey = "invalid-idempotency-key";
@@ -36,7 +37,7 @@ public static class ProblemCodes
         MalformedJson, UnknownField, ValidationFailed, UnsupportedMediaType, PayloadTooLarge, InvalidQuery,
         PageSizeTooLarge, InvalidCursor, NotFound, RouteNotFound, MethodNotAllowed, AlreadyExists, HasDependents,
         InvalidPrecondition, PreconditionFailed, InvalidIdempotencyKey, IdempotencyKeyReused, Unauthenticated,
-        Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished,
+        Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished, OperationInProgress,
     ];
 
     /// <summary>The problem <c>type</c> URI for a code (RFC 9457 §3.1.1).</summary>

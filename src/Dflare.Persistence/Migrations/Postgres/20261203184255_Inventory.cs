@@ -116,6 +116,33 @@ namespace Dflare.Persistence.Migrations.Postgres
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "node_gpus",
+                columns: table => new
+                {
+                    node_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    index = table.Column<int>(type: "integer", nullable: false),
+                    slot = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    model = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    serial_number = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_node_gpus", x => new { x.node_id, x.index });
+                    table.ForeignKey(
+                        name: "fk_node_gpus_nodes_node_id",
+                        column: x => x.node_id,
+                        principalTable: "nodes",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_node_gpus_serial_number",
+                table: "node_gpus",
+                column: "serial_number",
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "ix_nodes_bmc_address",
                 table: "nodes",
@@ -164,6 +191,9 @@ namespace Dflare.Persistence.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "node_gpus");
+
             migrationBuilder.DropTable(
                 name: "nodes");
 
