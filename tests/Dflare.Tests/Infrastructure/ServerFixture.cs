@@ -4,7 +4,6 @@ namespace Dflare.Tests.Infrastructure;
 public abstract class ServerFixture : IAsyncLifetime
 {
     private TestServer? _server;
-    private StoreTarget? _store;
 
     public TestServer Server => _server ?? throw new InvalidOperationException("The fixture has not started.");
 
@@ -14,8 +13,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _store = await CreateStoreAsync();
-        _server = await TestServer.StartAsync(_store, Settings);
+        _server = await TestServer.StartAsync(await CreateStoreAsync(), Settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -23,10 +21,6 @@ public abstract class ServerFixture : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
-        }
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
         }
         GC.SuppressFinalize(this);
     }

@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Tests.Infrastructure;
 
-/// <summary>The real server on real Kestrel on a free loopback port, with a known admin credential.</summary>
+/// <summary>The real server on real Kestrel on a free loopback port, with a known admin credential. Disposing it
+/// also disposes its store.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string AdminCredential = "dfl_test_admin_credential_0123456789abcdef";
@@ -45,8 +46,16 @@ public sealed class TestServer : IAsyncDisposable
         {
             all[key] = value;
         }
-        var server = await DflareServer.StartAsync([], all, configureServices, TestContext.Current.CancellationToken);
-        return new TestServer(server, store);
+        try
+        {
+            var server = await DflareServer.StartAsync([], all, configureServices, TestContext.Current.CancellationToken);
+            return new TestServer(server, store);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
     }
 
     public HttpClient CreateClient(string? credential)
@@ -75,5 +84,7 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
         Anonymous.Dispose();
         await Server.DisposeAsync();
+        // The server owns its store: a test database is dropped once nothing uses it.
+        await Store.DisposeAsync();
     }
 }

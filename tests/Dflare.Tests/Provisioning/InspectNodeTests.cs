@@ -15,7 +15,6 @@ public abstract class InspectNodeTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private readonly SimulatedBmcs _bmcs = new();
-    private StoreTarget? _store;
     private TestServer? _server;
 
     private HttpClient Client => _server!.Client;
@@ -26,8 +25,7 @@ public abstract class InspectNodeTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _store = await CreateStoreAsync();
-        _server = await TestServer.StartAsync(_store, null, services =>
+        _server = await TestServer.StartAsync(await CreateStoreAsync(), null, services =>
         {
             services.AddSingleton(_bmcs);
             services.AddSingleton(new BmcDriverRegistration("sim", new SimulatorBmcDriver(_bmcs)));
@@ -42,10 +40,6 @@ public abstract class InspectNodeTests : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
-        }
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
         }
         GC.SuppressFinalize(this);
     }

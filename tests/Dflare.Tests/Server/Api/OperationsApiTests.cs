@@ -11,7 +11,6 @@ namespace Dflare.Tests.Server.Api;
 public abstract class OperationsApiTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private StoreTarget? _store;
     private TestServer? _server;
 
     private TestServer Server => _server!;
@@ -40,8 +39,7 @@ public abstract class OperationsApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _store = await CreateStoreAsync();
-        _server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Workflows:Workers"] = "2" }, services => services.AddWorkflow(Demo));
+        _server = await TestServer.StartAsync(await CreateStoreAsync(), new Dictionary<string, string?> { ["Workflows:Workers"] = "2" }, services => services.AddWorkflow(Demo));
     }
 
     public async ValueTask DisposeAsync()
@@ -49,10 +47,6 @@ public abstract class OperationsApiTests : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
-        }
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
         }
         GC.SuppressFinalize(this);
     }
