@@ -3,6 +3,7 @@ using Dflare.Core.Secrets;
 using Dflare.Core.Tenancy;
 using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Store;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dflare.Core.Inventory;
 
@@ -35,6 +36,9 @@ public sealed record NodeSpec
     public int? RackUnit { get; init; }
 
     public NodeBmc? Bmc { get; init; }
+
+    /// <summary>The golden image to provision; leave it out for the catalog default (<c>Provisioning:DefaultImage</c>).</summary>
+    public string? Image { get; init; }
 }
 
 /// <summary>How to reach the node's BMC. The password is write-only: it is sealed at rest and never read back.</summary>
@@ -49,7 +53,26 @@ public sealed record NodeBmc
     public string? Password { get; init; }
 }
 
-public sealed record NodeStatus(string State);
+public sealed record NodeStatus
+{
+    public required string State { get; init; }
+
+    /// <summary>Why the node is in its state, when that needs saying (a failure's reason).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>GPUs found by inspection, with serial numbers.</summary>
+    public IReadOnlyList<NodeGpuStatus> Gpus { get; init; } = [];
+
+    /// <summary>What the node agent reports; absent until one registered.</summary>
+    public NodeAgentStatus? Agent { get; init; }
+}
+
+public sealed record NodeGpuStatus(int Index, string Slot, string Model, string SerialNumber);
+
+/// <summary>The agent's view: <c>Health</c> is Green, Degraded, Unreachable (missed heartbeats) or Unknown.</summary>
+public sealed record NodeAgentStatus(
+    string Health, string? HealthReason, DateTimeOffset? RegisteredAt, DateTimeOffset? LastHeartbeatAt, string? Version,
+    DateTimeOffset? CertificateNotAfter, bool Revoked);
 
 /// <param name="secrets">Resolved on first use: building the key ring reads configuration that is validated first.</param>
 public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node, NodeRow, PlatformScope>
@@ -60,7 +83,51 @@ public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node
 
     public string DependentsExplanation => "other objects still refer to it";
 
-    public IReadOnlyList<string> ReferenceFields => ["spec.rack", "spec.sku"];
+    public IReadOnlyList<string> ReferenceFields => ["spec.rack", "spec.sku", "spec.image"];
+
+    public IReadOnlyList<string> ListFilters => ["state", "sku", "rack"];
+
+    public (IQueryable<NodeRow> Rows, string? BadParameter, string? Error) Filter(IQueryable<NodeRow> rows, IReadOnlyDictionary<string, string> filters)
+    {
+        if (filters.TryGetValue("state", out var state))
+        {
+            if (!Enum.TryParse<NodeState>(state, ignoreCase: false, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return (rows, "state", $"'state' must be one of {string.Join(", ", Enum.GetNames<NodeState>())}; it is '{state}'.");
+            }
+            var name = parsed.ToString();
+            rows = rows.Where(n => n.State == name);
+        }
+        if (filters.TryGetValue("sku", out var sku))
+        {
+            rows = rows.Where(n => n.Sku == sku);
+        }
+        if (filters.TryGetValue("rack", out var rack))
+        {
+            rows = rows.Where(n => n.Rack == rack);
+        }
+        return (rows, null, null);
+    }
+
+    public async Task<IReadOnlyList<Node>> ReadAsync(DflareDbContext db, IReadOnlyList<NodeRow> rows, PlatformScope scope, CancellationToken cancellationToken)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var gpus = (await db.NodeGpus.AsNoTracking().Where(g => ids.Contains(g.NodeId)).ToListAsync(cancellationToken))
+            .ToLookup(g => g.NodeId);
+        var agents = await db.NodeAgents.AsNoTracking().Where(a => ids.Contains(a.NodeId)).ToDictionaryAsync(a => a.NodeId, cancellationToken);
+        return [.. rows.Select(row => ToResource(row, scope) with
+        {
+            Status = new NodeStatus
+            {
+                State = row.State,
+                Reason = row.StateReason,
+                Gpus = [.. gpus[row.Id].OrderBy(g => g.Index).Select(g => new NodeGpuStatus(g.Index, g.Slot, g.Model, g.SerialNumber))],
+                Agent = agents.GetValueOrDefault(row.Id) is { } a
+                    ? new NodeAgentStatus(a.Health, a.HealthReason, a.RegisteredAt, a.LastHeartbeatAt, a.AgentVersion, a.CertificateNotAfter, a.RevokedAt is not null)
+                    : null,
+            },
+        })];
+    }
 
     public IQueryable<NodeRow> Query(DflareDbContext db, PlatformScope scope) => db.Nodes;
 
@@ -96,6 +163,10 @@ public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node
             validation.Required("spec.bmc.password", spec.Bmc.Password);
         }
         validation.Text("spec.bmc.password", spec.Bmc.Password, 256);
+        if (spec.Image is not null)
+        {
+            Names.Validate(validation, "spec.image", spec.Image);
+        }
     }
 
     public NodeRow NewRow(Node resource, PlatformScope scope, DateTimeOffset now)
@@ -123,6 +194,7 @@ public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node
         row.Rack = spec.Rack!;
         row.Sku = spec.Sku!;
         row.RackUnit = spec.RackUnit;
+        row.Image = spec.Image;
         row.BmcAddress = spec.Bmc!.Address!;
         row.BmcUsername = spec.Bmc.Username!;
         // Sealing is randomised: re-seal only when a password is sent, so an update without one changes nothing.
@@ -141,7 +213,7 @@ public sealed class NodeKind(Func<SecretProtector> secrets) : IResourceKind<Node
         ApiVersion = ApiVersions.V1,
         Kind = Kind,
         Metadata = Envelope.MetadataOf(row),
-        Spec = new NodeSpec { Rack = row.Rack, Sku = row.Sku, RackUnit = row.RackUnit, Bmc = new NodeBmc { Address = row.BmcAddress, Username = row.BmcUsername } },
-        Status = new NodeStatus(row.State),
+        Spec = new NodeSpec { Rack = row.Rack, Sku = row.Sku, RackUnit = row.RackUnit, Bmc = new NodeBmc { Address = row.BmcAddress, Username = row.BmcUsername }, Image = row.Image },
+        Status = new NodeStatus { State = row.State, Reason = row.StateReason },
     };
 }

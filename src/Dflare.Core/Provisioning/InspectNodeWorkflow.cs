@@ -20,7 +20,7 @@ public static class InspectNodeWorkflow
 
     public static string Target(string node) => $"node/{node}";
 
-    public static WorkflowDefinition Create(BmcDrivers drivers, Func<SecretProtector> secrets) => new()
+    public static WorkflowDefinition Create(BmcDrivers drivers, Func<SecretProtector> secrets, TimeProvider time) => new()
     {
         Name = Name,
         SingleActivePerTarget = true,
@@ -43,20 +43,13 @@ public static class InspectNodeWorkflow
                         }
                         if (state != NodeState.Inspecting)
                         {
-                            Move(node, NodeState.Inspecting);
+                            NodeTransitions.Move(db, node, NodeState.Inspecting, time.GetUtcNow(), context.RunId);
                         }
                     }, ct);
                     return refused is null ? StepResult.Done() : StepResult.Permanent(refused);
                 },
                 // A failed inspection leaves the node Failed, with the reason on the operation.
-                Compensate = (context, ct) => context.WriteAsync(async (db, token) =>
-                {
-                    var node = await db.Nodes.SingleAsync(n => n.Name == NodeName(context), token);
-                    if (node.State == nameof(NodeState.Inspecting))
-                    {
-                        Move(node, NodeState.Failed);
-                    }
-                }, ct),
+                Compensate = (context, ct) => NodeFailure.FailAsync(context, time, NodeName(context), NodeState.Inspecting, "inspection", ct),
             },
             new StepDefinition
             {
@@ -108,7 +101,7 @@ public static class InspectNodeWorkflow
                         var node = await db.Nodes.SingleAsync(n => n.Name == NodeName(context), token);
                         await db.NodeGpus.Where(g => g.NodeId == node.Id).ExecuteDeleteAsync(token);
                         db.NodeGpus.AddRange(system.Gpus.Select((g, i) => new NodeGpuRow { NodeId = node.Id, Index = i, Slot = g.Id, Model = g.Model, SerialNumber = g.SerialNumber }));
-                        Move(node, NodeState.Available);
+                        NodeTransitions.Move(db, node, NodeState.Available, time.GetUtcNow(), context.RunId);
                     }, ct);
                     return StepResult.Done(new JsonObject { ["gpus"] = system.Gpus.Count, ["serialNumber"] = system.SerialNumber });
                 },
@@ -117,11 +110,4 @@ public static class InspectNodeWorkflow
     };
 
     private static string NodeName(StepContext context) => context.Input!["node"]!.GetValue<string>();
-
-    private static void Move(NodeRow node, NodeState to)
-    {
-        NodeStateMachine.EnsureCanMove(node.Name, Enum.Parse<NodeState>(node.State), to);
-        node.State = to.ToString();
-        node.ResourceVersion++;
-    }
 }

@@ -33,4 +33,15 @@ public interface IResourceKind<TResource, TRow, TScope>
     void Apply(TRow row, TResource resource);
 
     TResource ToResource(TRow row, TScope scope);
+
+    /// <summary>Query parameters a list of this kind filters on besides paging and labels (e.g. <c>state</c>).</summary>
+    IReadOnlyList<string> ListFilters => [];
+
+    /// <summary>Narrows a list by <see cref="ListFilters"/>; a value that cannot be used answers its parameter and why.</summary>
+    (IQueryable<TRow> Rows, string? BadParameter, string? Error) Filter(IQueryable<TRow> rows, IReadOnlyDictionary<string, string> filters) =>
+        (rows, null, null);
+
+    /// <summary>The resources read by a GET, with what lives in other tables (a node's GPUs and agent) filled in.</summary>
+    Task<IReadOnlyList<TResource>> ReadAsync(DflareDbContext db, IReadOnlyList<TRow> rows, TScope scope, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<TResource>>([.. rows.Select(r => ToResource(r, scope))]);
 }

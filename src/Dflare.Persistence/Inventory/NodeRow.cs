@@ -30,6 +30,13 @@ public sealed class NodeRow : IVersionedRow
     /// <summary>The node state machine's state, by name. Only workflow steps change it.</summary>
     public required string State { get; set; }
 
+    /// <summary>The golden image to provision (a foreign key to the catalog); null until an operator picks one,
+    /// in which case provisioning uses the catalog's default.</summary>
+    public string? Image { get; set; }
+
+    /// <summary>Why the node is in its state, when that needs saying (a failure's reason).</summary>
+    public string? StateReason { get; set; }
+
     public string Labels { get; set; } = "{}";
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -56,6 +63,9 @@ internal sealed class NodeRowConfiguration : IEntityTypeConfiguration<NodeRow>
         builder.Property(n => n.BmcPasswordSealed).HasMaxLength(1024);
         builder.Property(n => n.State).HasMaxLength(32);
         builder.HasIndex(n => n.State);
+        builder.Property(n => n.StateReason).HasMaxLength(1024);
+        builder.Property(n => n.Image).HasMaxLength(63);
+        builder.HasOne<Provisioning.ImageRow>().WithMany().HasForeignKey(n => n.Image).HasPrincipalKey(i => i.Name).OnDelete(DeleteBehavior.Restrict);
         builder.Property(n => n.ResourceVersion).IsConcurrencyToken();
         builder.HasOne<RackRow>().WithMany().HasForeignKey(n => n.Rack).HasPrincipalKey(r => r.Name).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<SkuRow>().WithMany().HasForeignKey(n => n.Sku).HasPrincipalKey(s => s.Name).OnDelete(DeleteBehavior.Restrict);

@@ -1,6 +1,7 @@
 using Dflare.Persistence.Access;
 using Dflare.Persistence.Api;
 using Dflare.Persistence.Inventory;
+using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Tenancy;
 using Dflare.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,18 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
 
     public DbSet<NodeGpuRow> NodeGpus => Set<NodeGpuRow>();
+
+    public DbSet<NodeTransitionRow> NodeTransitions => Set<NodeTransitionRow>();
+
+    public DbSet<ImageRow> Images => Set<ImageRow>();
+
+    public DbSet<NodeAgentRow> NodeAgents => Set<NodeAgentRow>();
+
+    public DbSet<NodeBootRow> NodeBoots => Set<NodeBootRow>();
+
+    public DbSet<BootstrapTokenRow> BootstrapTokens => Set<BootstrapTokenRow>();
+
+    public DbSet<CertificateAuthorityRow> CertificateAuthorities => Set<CertificateAuthorityRow>();
 
     public DbSet<WorkflowRunRow> WorkflowRuns => Set<WorkflowRunRow>();
 

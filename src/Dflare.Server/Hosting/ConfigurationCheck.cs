@@ -19,6 +19,9 @@ internal static class ConfigurationCheck
         Check<BootstrapOptions>(services, errors);
         Check<WorkflowOptions>(services, errors);
         Check<SecretsOptions>(services, errors);
+        Check<AgentOptions>(services, errors);
+        Check<ProvisioningOptions>(services, errors);
+        Check<SimulationOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {

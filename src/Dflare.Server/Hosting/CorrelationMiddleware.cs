@@ -29,7 +29,7 @@ internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogge
         }
         finally
         {
-            var probe = IsProbe(http.Request.Path);
+            var probe = IsRoutine(http.Request.Path, http.Response.StatusCode);
             if (logger.IsEnabled(probe ? LogLevel.Debug : LogLevel.Information))
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -49,8 +49,11 @@ internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogge
     private static bool IsAcceptable(string id) =>
         id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static bool IsProbe(PathString path) =>
-        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+    /// <summary>Probes, and machine traffic that succeeded (agents' heartbeats, booting nodes, simulated BMCs): logged at
+    /// Debug, or a fleet's heartbeats would drown every request a person made.</summary>
+    private static bool IsRoutine(PathString path, int status) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics")
+        || (status < 400 && (path.StartsWithSegments("/agent") || path.StartsWithSegments("/provisioning") || path.StartsWithSegments("/bmc")));
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms [{CorrelationId}]")]
     private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs, string correlationId);

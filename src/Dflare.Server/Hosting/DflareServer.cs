@@ -1,3 +1,4 @@
+using Dflare.Core.Provisioning.Agents;
 using Dflare.Persistence.Store;
 using Dflare.Server.Access;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,9 @@ public sealed class DflareServer : IAsyncDisposable
 
     public Uri BaseAddress => Addresses[0];
 
+    /// <summary>Where node agents connect (mTLS).</summary>
+    public Uri AgentAddress => App.Services.GetRequiredService<AgentListener>().Address;
+
     /// <summary>Builds the host without starting it. <paramref name="overrides"/> win over every other source (tests use
     /// them); <paramref name="configureServices"/> adds services before the server's own (workflow definitions, drivers).</summary>
     public static WebApplication Build(
@@ -42,7 +46,7 @@ public sealed class DflareServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         DflareConfiguration.Apply(builder.Configuration, args, overrides);
-        builder.WebHost.UseUrls(builder.Configuration[$"{ServerOptions.SectionName}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls);
+        Listeners.Configure(builder);
         ConfigureLogging(builder);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddDflareServer();
@@ -71,6 +75,8 @@ public sealed class DflareServer : IAsyncDisposable
                 await using var scope = app.Services.CreateAsyncScope();
                 var bootstrap = scope.ServiceProvider.GetRequiredService<IOptions<BootstrapOptions>>().Value;
                 generated = await scope.ServiceProvider.GetRequiredService<AdminCredentials>().EnsureAsync(bootstrap, cancellationToken);
+                // The agent listener's certificate comes from this CA: load it (or create it) before listening.
+                await app.Services.GetRequiredService<AgentCertificateAuthority>().EnsureAsync(cancellationToken);
             }
             else
             {

@@ -18,10 +18,9 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         }
         foreach (var url in urls)
         {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-                || uri.Scheme is not ("http" or "https"))
+            if (!Listeners.TryParse(url, out _))
             {
-                errors.Add($"Server:Urls entry '{url}' is not an http or https address such as http://127.0.0.1:5080.");
+                errors.Add($"Server:Urls entry '{url}' is not an http or https address with an IP address, * or localhost, such as http://127.0.0.1:5080.");
             }
         }
         if (options.MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
@@ -104,5 +103,55 @@ internal sealed class WorkflowOptionsValidator : IValidateOptions<WorkflowOption
             errors.Add($"Workflows:PollMilliseconds must be from 10 to 60000; it is {options.PollMilliseconds}.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        var errors = new List<string>();
+        if (!Listeners.TryParse(options.Url, out var url) || url.Scheme != "https")
+        {
+            errors.Add($"Agents:Url '{options.Url}' must be an https address with an IP or localhost, such as https://127.0.0.1:5443 (agents use mTLS).");
+        }
+        if (options.AdvertisedUrl is not null && (!Uri.TryCreate(options.AdvertisedUrl, UriKind.Absolute, out var advertised) || advertised.Scheme != "https"))
+        {
+            errors.Add($"Agents:AdvertisedUrl '{options.AdvertisedUrl}' must be an https address.");
+        }
+        if (options.CertificateLifetime < TimeSpan.FromSeconds(5) || options.CertificateLifetime > TimeSpan.FromDays(365))
+        {
+            errors.Add($"Agents:CertificateLifetime must be from 00:00:05 to 365.00:00:00; it is {options.CertificateLifetime}.");
+        }
+        if (options.HeartbeatInterval < TimeSpan.FromSeconds(1) || options.HeartbeatInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Agents:HeartbeatInterval must be from 00:00:01 to 00:10:00; it is {options.HeartbeatInterval}.");
+        }
+        if (options.MissedHeartbeats is < 1 or > 100)
+        {
+            errors.Add($"Agents:MissedHeartbeats must be from 1 to 100; it is {options.MissedHeartbeats}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class ProvisioningOptionsValidator : IValidateOptions<ProvisioningOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ProvisioningOptions options)
+    {
+        var errors = new List<string>();
+        Positive(errors, "Provisioning:BootstrapTokenLifetime", options.BootstrapTokenLifetime);
+        Positive(errors, "Provisioning:BootTimeout", options.BootTimeout);
+        Positive(errors, "Provisioning:RegistrationTimeout", options.RegistrationTimeout);
+        Positive(errors, "Provisioning:PollInterval", options.PollInterval);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Positive(List<string> errors, string setting, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{setting} must be more than zero and at most a day (e.g. 00:10:00); it is {value}.");
+        }
     }
 }

@@ -1,4 +1,6 @@
+using Dflare.Server.Api.Agents;
 using Dflare.Server.Api.Inventory;
+using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
 using Microsoft.AspNetCore.Builder;
@@ -30,5 +32,8 @@ internal static class ServerPipeline
         api.MapTenancy();
         api.MapInventory();
         api.MapOperations();
+        app.MapAgents();
+        app.MapBoot();
+        SimulationHosting.Map(app);
     }
 }

@@ -31,6 +31,8 @@ public static class ServerServices
         AddValidatedOptions<StoreOptions, StoreOptionsValidator>(services, StoreOptions.SectionName);
         AddValidatedOptions<BootstrapOptions, BootstrapOptionsValidator>(services, BootstrapOptions.SectionName);
         AddValidatedOptions<WorkflowOptions, WorkflowOptionsValidator>(services, WorkflowOptions.SectionName);
+        AddValidatedOptions<AgentOptions, AgentOptionsValidator>(services, AgentOptions.SectionName);
+        AddValidatedOptions<ProvisioningOptions, ProvisioningOptionsValidator>(services, ProvisioningOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -49,6 +51,7 @@ public static class ServerServices
         services.AddDflareStore();
         services.AddDflareWorkflows();
         services.AddDflareProvisioning();
+        services.AddDflareSimulation();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         services.AddHostedService<IdempotencyRecordSweeper>();

@@ -1,4 +1,5 @@
 using Dflare.Persistence.Store;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Server.Hosting;
 
@@ -17,8 +18,17 @@ internal static class StartupBanner
               OpenAPI        {baseUrl}/openapi/v1.json
               Health         {baseUrl}/healthz   {baseUrl}/readyz
               Metrics        {baseUrl}/metrics
+              Agents (mTLS)  {server.AgentAddress.ToString().TrimEnd('/')}
               Store          {storeText}
             """);
+        if (server.App.Services.GetRequiredService<SimulationHost>().Datacenter is { } datacenter)
+        {
+            var topology = datacenter.Topology;
+            output.WriteLine($"""
+                  Simulated datacenter: {topology.NodeCount} nodes in {topology.Sites.Sum(s => s.Racks)} racks, {datacenter.Nodes.Sum(n => n.Bmc.Gpus.Count)} GPUs; they provision themselves now.
+                    Watch them: {baseUrl}{ServerPipeline.ApiPrefix}/nodes?state=Ready   (a bigger fleet: --Simulation:Topology=examples/topologies/four-racks.json)
+                """);
+        }
         if (server.GeneratedAdminCredential is { } credential)
         {
             output.WriteLine($"""

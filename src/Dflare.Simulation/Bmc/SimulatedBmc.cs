@@ -39,6 +39,23 @@ public sealed class SimulatedBmc(string id, string username, string password, st
     /// <summary>Power-ons and restarts so far.</summary>
     public int Boots { get; private set; }
 
+    /// <summary>Raised after a power-on or restart with the source it booted from, outside the BMC's lock.</summary>
+    public event Action<BootTarget>? Booted;
+
+    /// <summary>Raised after the system was switched off.</summary>
+    public event Action? PoweredOff;
+
+    public PowerState Power
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _power;
+            }
+        }
+    }
+
     public bool Authenticates(string user, string secret) => user == username && secret == password;
 
     public BmcSystem Snapshot(out string etag)
@@ -52,6 +69,8 @@ public sealed class SimulatedBmc(string id, string username, string password, st
 
     public void Reset(ResetKind reset)
     {
+        BootTarget? booted = null;
+        var off = false;
         lock (_gate)
         {
             switch (reset)
@@ -59,13 +78,22 @@ public sealed class SimulatedBmc(string id, string username, string password, st
                 case ResetKind.On when _power == PowerState.Off:
                 case ResetKind.ForceRestart:
                     _power = PowerState.On;
-                    Boot();
+                    booted = Boot();
                     break;
                 case ResetKind.ForceOff or ResetKind.GracefulShutdown:
+                    off = _power == PowerState.On;
                     _power = PowerState.Off;
                     break;
             }
             _version++;
+        }
+        if (booted is { } source)
+        {
+            Booted?.Invoke(source);
+        }
+        else if (off)
+        {
+            PoweredOff?.Invoke();
         }
     }
 
@@ -85,7 +113,7 @@ public sealed class SimulatedBmc(string id, string username, string password, st
         }
     }
 
-    private void Boot()
+    private BootTarget Boot()
     {
         Boots++;
         LastBootSource = _bootMode == BootOverrideMode.Disabled ? BootTarget.Hdd : _bootTarget;
@@ -94,6 +122,7 @@ public sealed class SimulatedBmc(string id, string username, string password, st
             _bootMode = BootOverrideMode.Disabled;
             _bootTarget = BootTarget.None;
         }
+        return LastBootSource;
     }
 }
 

@@ -35,6 +35,10 @@ public sealed class TestServer : IAsyncDisposable
         var all = new Dictionary<string, string?>
         {
             ["Server:Urls"] = "http://127.0.0.1:0",
+            ["Agents:Url"] = "https://127.0.0.1:0",
+            // Tests that want the simulated datacenter or automatic onboarding turn them on.
+            ["Simulation:Enabled"] = "false",
+            ["Provisioning:Automatic"] = "false",
             ["Bootstrap:AdminCredential"] = AdminCredential,
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -28,7 +28,6 @@ public abstract class InspectNodeTests : IAsyncLifetime
         _server = await TestServer.StartAsync(await CreateStoreAsync(), null, services =>
         {
             services.AddSingleton(_bmcs);
-            services.AddSingleton(new BmcDriverRegistration("sim", new SimulatorBmcDriver(_bmcs)));
         });
         await Client.PostJsonAsync("/api/v1/sites", """{"metadata":{"name":"lab"},"spec":{}}""");
         await Client.PostJsonAsync("/api/v1/racks", """{"metadata":{"name":"lab-r1"},"spec":{"site":"lab"}}""");

@@ -198,6 +198,11 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Image")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("image");
+
                     b.Property<string>("Labels")
                         .IsRequired()
                         .HasColumnType("text")
@@ -237,6 +242,11 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(32)")
                         .HasColumnName("state");
 
+                    b.Property<string>("StateReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("state_reason");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -247,6 +257,9 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.HasIndex("BmcAddress")
                         .IsUnique()
                         .HasDatabaseName("ix_nodes_bmc_address");
+
+                    b.HasIndex("Image")
+                        .HasDatabaseName("ix_nodes_image");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -262,6 +275,51 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_nodes_state");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeTransitionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("from");
+
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_node_transitions");
+
+                    b.HasIndex("NodeId", "At")
+                        .HasDatabaseName("ix_node_transitions_node_id_at");
+
+                    b.ToTable("node_transitions", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
@@ -457,6 +515,289 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_skus_name");
 
                     b.ToTable("skus", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("node_id");
+
+                    b.Property<DateTimeOffset?>("RedeemedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bootstrap_tokens");
+
+                    b.HasIndex("NodeId")
+                        .HasDatabaseName("ix_bootstrap_tokens_node_id");
+
+                    b.HasIndex("RunId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bootstrap_tokens_run_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bootstrap_tokens_token_hash");
+
+                    b.ToTable("bootstrap_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.CertificateAuthorityRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("CertificatePem")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("certificate_pem");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("PrivateKeySealed")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("private_key_sealed");
+
+                    b.HasKey("Name")
+                        .HasName("pk_certificate_authorities");
+
+                    b.ToTable("certificate_authorities", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.ImageRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cuda")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("cuda");
+
+                    b.Property<string>("GpuDriver")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("gpu_driver");
+
+                    b.Property<string>("Kernel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kernel");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Os")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("os");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id")
+                        .HasName("pk_images");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_images_name");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_images_name");
+
+                    b.ToTable("images", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeAgentRow", b =>
+                {
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("AgentVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("agent_version");
+
+                    b.Property<DateTimeOffset?>("CertificateNotAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("certificate_not_after");
+
+                    b.Property<string>("CertificateSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("certificate_serial");
+
+                    b.Property<string>("Health")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("health");
+
+                    b.Property<string>("HealthReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("health_reason");
+
+                    b.Property<string>("Inventory")
+                        .HasColumnType("text")
+                        .HasColumnName("inventory");
+
+                    b.Property<DateTimeOffset?>("LastHeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_heartbeat_at");
+
+                    b.Property<string>("PreviousCertificateSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous_certificate_serial");
+
+                    b.Property<DateTimeOffset?>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("text")
+                        .HasColumnName("report");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("NodeId")
+                        .HasName("pk_node_agents");
+
+                    b.HasIndex("LastHeartbeatAt")
+                        .HasDatabaseName("ix_node_agents_last_heartbeat_at");
+
+                    b.ToTable("node_agents", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeBootRow", b =>
+                {
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("node_id");
+
+                    b.Property<DateTimeOffset?>("CloudInitFinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cloud_init_finished_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FailedStage")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("failed_stage");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<string>("Image")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("image");
+
+                    b.Property<string>("MetaData")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("meta_data");
+
+                    b.Property<string>("NetworkConfig")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("network_config");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<DateTimeOffset?>("SeedFetchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seed_fetched_at");
+
+                    b.Property<string>("UserDataSealed")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("user_data_sealed");
+
+                    b.HasKey("NodeId")
+                        .HasName("pk_node_boots");
+
+                    b.ToTable("node_boots", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>
@@ -800,6 +1141,13 @@ namespace Dflare.Persistence.Migrations.Postgres
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
                 {
+                    b.HasOne("Dflare.Persistence.Provisioning.ImageRow", null)
+                        .WithMany()
+                        .HasForeignKey("Image")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_nodes_images_image");
+
                     b.HasOne("Dflare.Persistence.Inventory.RackRow", null)
                         .WithMany()
                         .HasForeignKey("Rack")
@@ -817,6 +1165,16 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasConstraintName("fk_nodes_skus_sku");
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeTransitionRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_transitions_nodes_node_id");
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
                 {
                     b.HasOne("Dflare.Persistence.Inventory.SiteRow", null)
@@ -826,6 +1184,36 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_racks_sites_site");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bootstrap_tokens_nodes_node_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeAgentRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithOne()
+                        .HasForeignKey("Dflare.Persistence.Provisioning.NodeAgentRow", "NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_agents_nodes_node_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeBootRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithOne()
+                        .HasForeignKey("Dflare.Persistence.Provisioning.NodeBootRow", "NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_boots_nodes_node_id");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>

@@ -190,6 +190,11 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Image")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("image");
+
                     b.Property<string>("Labels")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -228,6 +233,11 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("state");
 
+                    b.Property<string>("StateReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state_reason");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
@@ -238,6 +248,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.HasIndex("BmcAddress")
                         .IsUnique()
                         .HasDatabaseName("ix_nodes_bmc_address");
+
+                    b.HasIndex("Image")
+                        .HasDatabaseName("ix_nodes_image");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -253,6 +266,51 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_nodes_state");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeTransitionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from");
+
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_node_transitions");
+
+                    b.HasIndex("NodeId", "At")
+                        .HasDatabaseName("ix_node_transitions_node_id_at");
+
+                    b.ToTable("node_transitions", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
@@ -445,6 +503,287 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_skus_name");
 
                     b.ToTable("skus", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<long?>("RedeemedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bootstrap_tokens");
+
+                    b.HasIndex("NodeId")
+                        .HasDatabaseName("ix_bootstrap_tokens_node_id");
+
+                    b.HasIndex("RunId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bootstrap_tokens_run_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bootstrap_tokens_token_hash");
+
+                    b.ToTable("bootstrap_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.CertificateAuthorityRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("CertificatePem")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("certificate_pem");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("PrivateKeySealed")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("private_key_sealed");
+
+                    b.HasKey("Name")
+                        .HasName("pk_certificate_authorities");
+
+                    b.ToTable("certificate_authorities", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.ImageRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cuda")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cuda");
+
+                    b.Property<string>("GpuDriver")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gpu_driver");
+
+                    b.Property<string>("Kernel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kernel");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Os")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("os");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id")
+                        .HasName("pk_images");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_images_name");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_images_name");
+
+                    b.ToTable("images", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeAgentRow", b =>
+                {
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("AgentVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_version");
+
+                    b.Property<long?>("CertificateNotAfter")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("certificate_not_after");
+
+                    b.Property<string>("CertificateSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("certificate_serial");
+
+                    b.Property<string>("Health")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("health");
+
+                    b.Property<string>("HealthReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("health_reason");
+
+                    b.Property<string>("Inventory")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inventory");
+
+                    b.Property<long?>("LastHeartbeatAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_heartbeat_at");
+
+                    b.Property<string>("PreviousCertificateSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_certificate_serial");
+
+                    b.Property<long?>("RegisteredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("NodeId")
+                        .HasName("pk_node_agents");
+
+                    b.HasIndex("LastHeartbeatAt")
+                        .HasDatabaseName("ix_node_agents_last_heartbeat_at");
+
+                    b.ToTable("node_agents", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeBootRow", b =>
+                {
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<long?>("CloudInitFinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cloud_init_finished_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FailedStage")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failed_stage");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<string>("Image")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("image");
+
+                    b.Property<string>("MetaData")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("meta_data");
+
+                    b.Property<string>("NetworkConfig")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("network_config");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<long?>("SeedFetchedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seed_fetched_at");
+
+                    b.Property<string>("UserDataSealed")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_data_sealed");
+
+                    b.HasKey("NodeId")
+                        .HasName("pk_node_boots");
+
+                    b.ToTable("node_boots", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>
@@ -783,6 +1122,13 @@ namespace Dflare.Persistence.Migrations.Sqlite
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.NodeRow", b =>
                 {
+                    b.HasOne("Dflare.Persistence.Provisioning.ImageRow", null)
+                        .WithMany()
+                        .HasForeignKey("Image")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_nodes_images_image");
+
                     b.HasOne("Dflare.Persistence.Inventory.RackRow", null)
                         .WithMany()
                         .HasForeignKey("Rack")
@@ -800,6 +1146,16 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasConstraintName("fk_nodes_skus_sku");
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Inventory.NodeTransitionRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_transitions_nodes_node_id");
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Inventory.RackRow", b =>
                 {
                     b.HasOne("Dflare.Persistence.Inventory.SiteRow", null)
@@ -809,6 +1165,36 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_racks_sites_site");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bootstrap_tokens_nodes_node_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeAgentRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithOne()
+                        .HasForeignKey("Dflare.Persistence.Provisioning.NodeAgentRow", "NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_agents_nodes_node_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Provisioning.NodeBootRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithOne()
+                        .HasForeignKey("Dflare.Persistence.Provisioning.NodeBootRow", "NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_boots_nodes_node_id");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Tenancy.ProjectRow", b =>

@@ -1,4 +1,6 @@
 using Dflare.Core.Inventory;
+using Dflare.Core.Provisioning.Images;
+using Dflare.Core.Resources;
 using System.Text.Json.Nodes;
 using Dflare.Core.Provisioning;
 using Dflare.Core.Secrets;
@@ -24,25 +26,85 @@ public static class InventoryEndpoints
         api.MapGroup("/skus").MapResource(new SkuKind(), ScopeResolvers.Platform);
         var services = ((IEndpointRouteBuilder)api).ServiceProvider;
         var nodes = api.MapGroup("/nodes").MapResource(new NodeKind(services.GetRequiredService<SecretProtector>), ScopeResolvers.Platform);
-        nodes.MapPost("{name}/inspect", InspectAsync).WithName("inspectNode")
+        api.MapGroup("/images").MapResource(new GoldenImageKind(), ScopeResolvers.Platform);
+        nodes.MapPost("{name}/inspect", (DflareDbContext db, WorkflowClient workflows, string name, CancellationToken ct) =>
+                StartAsync(db, workflows, name, InspectNodeWorkflow.Name, NodeState.Inspecting, [NodeState.Enrolled, NodeState.Available, NodeState.Failed, NodeState.Maintenance], ct))
+            .WithName("inspectNode")
             .WithSummary("Read the node's hardware through its BMC and check it against its SKU; answers the operation.")
             .Produces<Operation>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        nodes.MapPost("{name}/provision", (DflareDbContext db, WorkflowClient workflows, string name, CancellationToken ct) =>
+                StartAsync(db, workflows, name, ProvisionNodeWorkflow.Name, NodeState.Provisioning, [NodeState.Available, NodeState.Ready, NodeState.Draining], ct))
+            .WithName("provisionNode")
+            .WithSummary("PXE boot the node into its golden image, run cloud-init and wait for its agent; answers the operation.")
+            .Produces<Operation>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        nodes.MapPost("{name}/revoke-agent", RevokeAgentAsync).WithName("revokeNodeAgent")
+            .WithSummary("Refuse every certificate the node's agent holds, from now on; provisioning the node again issues new ones.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        nodes.MapGet("{name}/history", HistoryAsync).WithName("nodeHistory")
+            .WithSummary("The node's state transitions, newest first, each with its reason and the operation that made it.")
+            .Produces<NodeHistory>().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> InspectAsync(DflareDbContext db, WorkflowClient workflows, string name, CancellationToken cancellationToken)
+    private static async Task<IResult> StartAsync(
+        DflareDbContext db, WorkflowClient workflows, string name, string workflow, NodeState during, NodeState[] from, CancellationToken cancellationToken)
     {
-        if (!await db.Nodes.AnyAsync(n => n.Name == name, cancellationToken))
+        var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Name == name, cancellationToken);
+        if (node is null)
         {
             return Problem.NotFound(Node.KindName, name);
         }
-        var run = await workflows.StartAsync(db, InspectNodeWorkflow.Name, InspectNodeWorkflow.Target(name), new JsonObject { ["node"] = name }, cancellationToken);
+        var target = $"node/{name}";
+        var state = Enum.Parse<NodeState>(node.State);
+        if (!from.Contains(state) && state != during)
+        {
+            // Refused up front, rather than by an operation that fails at once.
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.NodeStateConflict, $"The node cannot start {workflow} now.",
+                $"Node '{name}' is {state}; {workflow} starts from {string.Join(", ", from)}.");
+        }
+        var run = await workflows.StartAsync(db, workflow, target, new JsonObject { ["node"] = name }, cancellationToken);
         if (run is null)
         {
-            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.OperationInProgress, "An inspection is already running.",
-                $"Node '{name}' is being inspected; follow its operation in /api/v1/operations?target={InspectNodeWorkflow.Target(name)}.");
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.OperationInProgress, $"A {workflow} operation is already running.",
+                $"Node '{name}' already has one; follow it in /api/v1/operations?target={target}.");
         }
         var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/operations/{run.Id}", Operation.From(run, steps));
     }
+
+    private static async Task<IResult> RevokeAgentAsync(DflareDbContext db, TimeProvider time, string name, CancellationToken cancellationToken)
+    {
+        var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Name == name, cancellationToken);
+        if (node is null)
+        {
+            return Problem.NotFound(Node.KindName, name);
+        }
+        var agent = await db.NodeAgents.FirstOrDefaultAsync(a => a.NodeId == node.Id, cancellationToken);
+        if (agent is not null && agent.RevokedAt is null)
+        {
+            agent.RevokedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> HistoryAsync(DflareDbContext db, string name, CancellationToken cancellationToken)
+    {
+        var node = await db.Nodes.AsNoTracking().FirstOrDefaultAsync(n => n.Name == name, cancellationToken);
+        if (node is null)
+        {
+            return Problem.NotFound(Node.KindName, name);
+        }
+        var transitions = (await db.NodeTransitions.AsNoTracking().Where(t => t.NodeId == node.Id).ToListAsync(cancellationToken))
+            .OrderByDescending(t => t.Id).Take(500)
+            .Select(t => new NodeTransition(Envelope.Timestamp(t.At), t.From, t.To, t.Reason, t.RunId)).ToList();
+        return TypedResults.Ok(new NodeHistory(name, transitions));
+    }
 }
+
+/// <summary>A node's history: its state transitions, newest first.</summary>
+public sealed record NodeHistory(string Node, IReadOnlyList<NodeTransition> Transitions);
+
+/// <summary>One move of a node; <c>Operation</c> is the workflow run whose step made it (see /api/v1/operations/{id}).</summary>
+public sealed record NodeTransition(DateTimeOffset At, string From, string To, string? Reason, Guid? Operation);

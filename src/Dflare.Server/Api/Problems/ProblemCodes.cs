@@ -30,6 +30,8 @@ public static class ProblemCodes
     public const string BadRequest = "bad-request";
     public const string StoreUnavailable = "store-unavailable";
     public const string InternalError = "internal-error";
+    public const string AgentUnauthorized = "agent-unauthorized";
+    public const string NodeStateConflict = "node-state-conflict";
 
     /// <summary>Every code, for the frozen-list test and the docs.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -38,6 +40,7 @@ public static class ProblemCodes
         PageSizeTooLarge, InvalidCursor, NotFound, RouteNotFound, MethodNotAllowed, AlreadyExists, HasDependents,
         InvalidPrecondition, PreconditionFailed, InvalidIdempotencyKey, IdempotencyKeyReused, Unauthenticated,
         Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished, OperationInProgress,
+        AgentUnauthorized, NodeStateConflict,
     ];
 
     /// <summary>The problem <c>type</c> URI for a code (RFC 9457 §3.1.1).</summary>

@@ -21,7 +21,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
 
     public async Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        var (page, pageProblem) = PageRequest.Parse(http.Request, api.Value, [LabelSelectorParameter]);
+        var (page, pageProblem) = PageRequest.Parse(http.Request, api.Value, [LabelSelectorParameter, .. kind.ListFilters]);
         if (pageProblem is not null)
         {
             return pageProblem;
@@ -40,10 +40,16 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             return scopeProblem;
         }
+        var filters = kind.ListFilters.Where(f => http.Request.Query.ContainsKey(f)).ToDictionary(f => f, f => http.Request.Query[f].ToString());
+        var (query, badParameter, filterError) = kind.Filter(kind.Query(db, scope!), filters);
+        if (badParameter is not null)
+        {
+            return Problem.BadQuery(ProblemCodes.InvalidQuery, badParameter, filterError!);
+        }
         var (rows, next) = selector is null
-            ? await PageAsync(kind.Query(db, scope!), page!, cancellationToken)
-            : await FilteredPageAsync(kind.Query(db, scope!), page!, selector, cancellationToken);
-        var items = rows.Select(r => kind.ToResource(r, scope!)).ToList();
+            ? await PageAsync(query, page!, cancellationToken)
+            : await FilteredPageAsync(query, page!, selector, cancellationToken);
+        var items = await kind.ReadAsync(db, rows, scope!, cancellationToken);
         return TypedResults.Ok(new ResourceList<TResource>(ApiVersions.V1, kind.Kind + "List", new ListMeta(next), items));
     }
 
@@ -109,7 +115,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         http.Response.Headers.ETag = Preconditions.ETagOf(row);
         return Preconditions.IsNotModified(http.Request, row)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(kind.ToResource(row, scope!));
+            : TypedResults.Ok((await kind.ReadAsync(db, [row], scope!, cancellationToken))[0]);
     }
 
     public async Task<IResult> CreateAsync(

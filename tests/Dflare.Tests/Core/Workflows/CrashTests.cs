@@ -122,7 +122,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             ArgumentList =
             {
                 Path.Combine(AppContext.BaseDirectory, "Dflare.Tests.CrashHost.dll"),
-                "--urls", "http://127.0.0.1:0", "--store", "Postgres", "--connection-string", connectionString,
+                "--urls", "http://127.0.0.1:0", "--Agents:Url=https://127.0.0.1:0", "--Simulation:Enabled=false", "--store", "Postgres", "--connection-string", connectionString,
                 "--Workflows:Workers=4", "--Workflows:LeaseSeconds=2", "--Workflows:PollMilliseconds=50",
                 "--Logging:LogLevel:Default=Error",
             },

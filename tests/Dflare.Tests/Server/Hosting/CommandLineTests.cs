@@ -136,7 +136,10 @@ public sealed class CommandLineTests
     public async Task RotateAdminCredential_PrintsANewOne_ThatTheServerAccepts()
     {
         using var directory = new TempDirectory();
-        var settings = new Dictionary<string, string?> { ["Server:Urls"] = "http://127.0.0.1:0", ["Store:DataDirectory"] = directory.Path };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Server:Urls"] = "http://127.0.0.1:0", ["Agents:Url"] = "https://127.0.0.1:0", ["Simulation:Enabled"] = "false", ["Store:DataDirectory"] = directory.Path,
+        };
         string original;
         await using (var first = await DflareServer.StartAsync([], settings, cancellationToken: Ct))
         {
@@ -162,6 +165,8 @@ public sealed class CommandLineTests
         var common = new Dictionary<string, string?>
         {
             ["Server:Urls"] = "http://127.0.0.1:0",
+            ["Agents:Url"] = "https://127.0.0.1:0",
+            ["Simulation:Enabled"] = "false",
             ["Store:DataDirectory"] = directory.Path,
             ["Bootstrap:AdminCredential"] = TestServer.AdminCredential,
         };

@@ -18,7 +18,7 @@ public sealed partial class ProcessTests
         var executable = Path.Combine(AppContext.BaseDirectory, "dflare-server.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { executable, "run", "--urls", "http://127.0.0.1:0", "--data-dir", directory.Path },
+            ArgumentList = { executable, "run", "--urls", "http://127.0.0.1:0", "--Agents:Url=https://127.0.0.1:0", "--data-dir", directory.Path },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = directory.Path,

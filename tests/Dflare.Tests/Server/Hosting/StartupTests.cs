@@ -17,6 +17,8 @@ public sealed class StartupTests
     private static Dictionary<string, string?> Settings(string dataDirectory) => new()
     {
         ["Server:Urls"] = "http://127.0.0.1:0",
+        ["Agents:Url"] = "https://127.0.0.1:0",
+        ["Simulation:Enabled"] = "false",
         ["Store:DataDirectory"] = dataDirectory,
         ["Logging:LogLevel:Default"] = "Warning",
     };
@@ -103,6 +105,8 @@ public sealed class StartupTests
     private static Dictionary<string, string?> UnreachablePostgres(string logLevel) => new()
     {
         ["Server:Urls"] = "http://127.0.0.1:0",
+        ["Agents:Url"] = "https://127.0.0.1:0",
+        ["Simulation:Enabled"] = "false",
         ["Store:Provider"] = "Postgres",
         // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
         ["Store:ConnectionString"] = "Host=127.0.0.1;Port=9;Username=nobody;Timeout=2",

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dflare.Agent.Protocol;
+using Dflare.Core.Provisioning.Agents;
+using Dflare.Persistence.Provisioning;
+using Dflare.Persistence.Store;
+using Dflare.Server.Access;
+using Dflare.Server.Api.Json;
+using Dflare.Server.Api.Problems;
+using Dflare.Server.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Api.Agents;
+
+/// <summary>
+/// The agent protocol, on the agent listener only: a first certificate for a one-time bootstrap token, then
+/// registration, heartbeats and renewal over mTLS. Elsewhere these routes answer 404.
+/// </summary>
+public static class AgentEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static void MapAgents(this IEndpointRouteBuilder app)
+    {
+        var agents = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Connection.LocalPort == context.HttpContext.RequestServices.GetRequiredService<AgentListener>().Port
+                ? await next(context)
+                : Problem.Of(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No such route.", "The agent protocol is served on the agent listener only."));
+        agents.MapPost(AgentPaths.Certificate, IssueAsync).AllowAnonymous();
+        var authenticated = new AuthorizationPolicyBuilder(AgentCertificateAuthentication.SchemeName).RequireClaim(AgentCertificateAuthentication.NodeClaim).Build();
+        agents.MapPost(AgentPaths.Renew, RenewAsync).RequireAuthorization(authenticated);
+        agents.MapPost(AgentPaths.Register, RegisterAsync).RequireAuthorization(authenticated);
+        agents.MapPost(AgentPaths.Heartbeat, HeartbeatAsync).RequireAuthorization(authenticated);
+    }
+
+    private static async Task<IResult> IssueAsync(
+        HttpContext http, DflareDbContext db, AgentCertificateAuthority ca, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refused("Send the node's one-time bootstrap token as Authorization: Bearer <token>.");
+        }
+        var body = await RequestBodies.ReadAsync<CertificateRequestBody>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        if (!IsReadableCsr(body.Value!.Csr))
+        {
+            return InvalidCsr();
+        }
+        var now = time.GetUtcNow();
+        var presented = header["Bearer ".Length..].Trim();
+        var valid = await BootstrapTokens.FindValidAsync(db, presented, now, cancellationToken);
+        var node = valid is null ? null : await db.Nodes.AsNoTracking().SingleAsync(n => n.Id == valid.NodeId, cancellationToken);
+        // Signed before the token is spent, so nothing that can fail comes after spending it.
+        using var certificate = node is null ? null : ca.IssueClientCertificate(body.Value.Csr, node.Name, options.Value.CertificateLifetime);
+        if (node is null || await BootstrapTokens.RedeemAsync(db, presented, now, cancellationToken) is null)
+        {
+            return Refused("The bootstrap token is unknown, expired or already spent; a token works once. Provision the node again for a new one.");
+        }
+        var agent = await db.NodeAgents.SingleAsync(a => a.NodeId == node.Id, cancellationToken);
+        agent.CertificateSerial = certificate!.SerialNumber;
+        agent.PreviousCertificateSerial = null;
+        agent.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new CertificateResponse(node.Name, certificate.ExportCertificatePem(), ca.CertificatePem, certificate.NotAfter.ToUniversalTime()));
+    }
+
+    private static async Task<IResult> RenewAsync(
+        HttpContext http, DflareDbContext db, AgentCertificateAuthority ca, IOptions<AgentOptions> options, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<CertificateRequestBody>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        if (!IsReadableCsr(body.Value!.Csr))
+        {
+            return InvalidCsr();
+        }
+        var (node, agent) = await AgentOfAsync(http, db, cancellationToken);
+        using var certificate = ca.IssueClientCertificate(body.Value.Csr, node, options.Value.CertificateLifetime);
+        // The certificate presented stays valid until it expires, in case this answer is lost on the way.
+        agent.PreviousCertificateSerial = http.User.FindFirst(AgentCertificateAuthentication.SerialClaim)!.Value;
+        agent.CertificateSerial = certificate.SerialNumber;
+        agent.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new CertificateResponse(node, certificate.ExportCertificatePem(), ca.CertificatePem, certificate.NotAfter.ToUniversalTime()));
+    }
+
+    private static async Task<IResult> RegisterAsync(
+        HttpContext http, DflareDbContext db, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<RegistrationBody>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var (node, agent) = await AgentOfAsync(http, db, cancellationToken);
+        var sku = await (from n in db.Nodes join s in db.Skus on n.Sku equals s.Name where n.Name == node select s).AsNoTracking().SingleAsync(cancellationToken);
+        var registration = body.Value!;
+        (agent.Health, agent.HealthReason) = AgentHealth.OfInventory(registration.Inventory, sku.GpuModel, sku.GpuCount);
+        var now = time.GetUtcNow();
+        agent.RegisteredAt = agent.LastHeartbeatAt = now;
+        agent.AgentVersion = registration.AgentVersion.Length <= 64 ? registration.AgentVersion : registration.AgentVersion[..64];
+        agent.Inventory = JsonSerializer.Serialize(registration.Inventory, Json);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new AgentInstructions((int)options.Value.HeartbeatInterval.TotalSeconds, agent.Health, agent.HealthReason));
+    }
+
+    private static async Task<IResult> HeartbeatAsync(
+        HttpContext http, DflareDbContext db, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<HeartbeatBody>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var (node, agent) = await AgentOfAsync(http, db, cancellationToken);
+        var sku = await (from n in db.Nodes join s in db.Skus on n.Sku equals s.Name where n.Name == node select s).AsNoTracking().SingleAsync(cancellationToken);
+        var inventory = agent.Inventory is null ? null : JsonSerializer.Deserialize<NodeInventory>(agent.Inventory, Json);
+        var (health, reason) = inventory is null ? (AgentHealth.Unknown, "the agent has not registered") : AgentHealth.OfInventory(inventory, sku.GpuModel, sku.GpuCount);
+        if (health == AgentHealth.Green)
+        {
+            (health, reason) = AgentHealth.OfHeartbeat(body.Value!);
+        }
+        (agent.Health, agent.HealthReason) = (health, reason);
+        agent.LastHeartbeatAt = time.GetUtcNow();
+        agent.Report = JsonSerializer.Serialize(body.Value, Json);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new AgentInstructions((int)options.Value.HeartbeatInterval.TotalSeconds, health, reason));
+    }
+
+    private static async Task<(string Node, NodeAgentRow Agent)> AgentOfAsync(HttpContext http, DflareDbContext db, CancellationToken cancellationToken)
+    {
+        var node = http.User.FindFirst(AgentCertificateAuthentication.NodeClaim)!.Value;
+        var agent = await (from n in db.Nodes join a in db.NodeAgents on n.Id equals a.NodeId where n.Name == node select a).SingleAsync(cancellationToken);
+        return (node, agent);
+    }
+
+    private static bool IsReadableCsr(string? csr)
+    {
+        try
+        {
+            _ = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequestPem(csr ?? "", HashAlgorithmName.SHA256);
+            return true;
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static IResult InvalidCsr() => Problem.Of(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "The certificate request cannot be used.",
+        errors: [new Core.Resources.FieldError("csr", Core.Resources.FieldErrorCodes.InvalidFormat, "csr must be a PEM PKCS#10 request signed by its own key.")]);
+
+    private static IResult Refused(string detail) =>
+        Problem.Of(StatusCodes.Status401Unauthorized, ProblemCodes.AgentUnauthorized, "The agent is not authenticated.", detail);
+}

@@ -1,0 +1,62 @@
+using Dflare.Core.Provisioning.Agents;
+using Dflare.Persistence.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dflare.Server.Hosting;
+
+/// <summary>Marks a registered node Unreachable once it has missed <c>Agents:MissedHeartbeats</c> heartbeats in a
+/// row; its next heartbeat makes it healthy again. One conditional update per tick, whatever the fleet size.</summary>
+internal sealed partial class HeartbeatMonitor(IServiceScopeFactory scopes, IOptions<AgentOptions> options, TimeProvider time, ILogger<HeartbeatMonitor> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await SweepAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
+            var silence = options.Value.HeartbeatInterval * options.Value.MissedHeartbeats;
+            var cutoff = time.GetUtcNow() - silence;
+            var reason = $"missed {options.Value.MissedHeartbeats} heartbeats (none for {silence})";
+            var marked = await db.NodeAgents
+                .Where(a => a.RegisteredAt != null && a.RevokedAt == null && a.LastHeartbeatAt < cutoff && a.Health != AgentHealth.Unreachable)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Health, AgentHealth.Unreachable).SetProperty(a => a.HealthReason, reason), cancellationToken);
+            if (marked > 0)
+            {
+                LogUnreachable(logger, marked);
+            }
+            return marked;
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            LogSweepFailed(logger, ex);
+            return 0;
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "{Count} node(s) stopped sending heartbeats and are marked Unreachable")]
+    private static partial void LogUnreachable(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Could not check heartbeats")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
