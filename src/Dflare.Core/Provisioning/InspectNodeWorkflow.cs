@@ -20,7 +20,7 @@ public static class InspectNodeWorkflow
 
     public static string Target(string node) => $"node/{node}";
 
-    public static WorkflowDefinition Create(BmcDrivers drivers, Func<SecretProtector> secrets, TimeProvider time) => new()
+    public static WorkflowDefinition Create(BmcDrivers drivers, Func<SecretProtector> secrets, RetryPolicy bmcRetry, TimeProvider time) => new()
     {
         Name = Name,
         SingleActivePerTarget = true,
@@ -54,7 +54,7 @@ public static class InspectNodeWorkflow
             new StepDefinition
             {
                 Name = "read-bmc",
-                Retry = new RetryPolicy(5, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)),
+                Retry = bmcRetry,
                 Execute = async (context, ct) =>
                 {
                     NodeRow? node = null;

@@ -45,7 +45,7 @@ public static class ProvisionNodeWorkflow
             new StepDefinition
             {
                 Name = "bootstrap",
-                Retry = new RetryPolicy(5, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)),
+                Retry = settings.BmcRetry,
                 Execute = (context, ct) => BootstrapAsync(context, drivers, secrets, ca, settings, time, ct),
                 Compensate = (context, ct) => VoidAsync(context, drivers, secrets, time, ct),
             },

@@ -1,3 +1,5 @@
+using Dflare.Core.Workflows;
+
 namespace Dflare.Core.Provisioning;
 
 /// <summary>What the provisioning workflow needs from configuration (bound by the server from <c>Provisioning</c> and <c>Agents</c>).</summary>
@@ -13,6 +15,9 @@ public sealed record ProvisioningSettings
 
     /// <summary>How long the agent may take to register with green health once cloud-init ran.</summary>
     public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How steps that talk to a BMC retry an unreachable or busy one.</summary>
+    public RetryPolicy BmcRetry { get; init; } = new(5, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
 
     /// <summary>How often waiting steps look again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -144,6 +144,11 @@ internal sealed class ProvisioningOptionsValidator : IValidateOptions<Provisioni
         Positive(errors, "Provisioning:BootTimeout", options.BootTimeout);
         Positive(errors, "Provisioning:RegistrationTimeout", options.RegistrationTimeout);
         Positive(errors, "Provisioning:PollInterval", options.PollInterval);
+        Positive(errors, "Provisioning:BmcBackoff", options.BmcBackoff);
+        if (options.BmcAttempts is < 1 or > 20)
+        {
+            errors.Add($"Provisioning:BmcAttempts must be from 1 to 20; it is {options.BmcAttempts}.");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -43,4 +43,12 @@ public sealed class ProvisioningOptions
     public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Attempts at a BMC that does not answer or is busy, before the node is marked Failed.</summary>
+    public int BmcAttempts { get; set; } = 5;
+
+    /// <summary>The first wait between BMC attempts; it doubles (with jitter) up to 30 s.</summary>
+    public TimeSpan BmcBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    internal Core.Workflows.RetryPolicy BmcRetry => new(BmcAttempts, BmcBackoff, TimeSpan.FromSeconds(30));
 }

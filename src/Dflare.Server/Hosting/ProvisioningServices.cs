@@ -25,7 +25,9 @@ public static class ProvisioningServices
         services.TryAddSingleton<BmcDrivers>();
         services.AddSingleton(sp => new AgentCertificateAuthority(
             sp.GetRequiredService<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), sp.GetRequiredService<SecretProtector>, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => InspectNodeWorkflow.Create(sp.GetRequiredService<BmcDrivers>(), sp.GetRequiredService<SecretProtector>, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => InspectNodeWorkflow.Create(sp.GetRequiredService<BmcDrivers>(), sp.GetRequiredService<SecretProtector>,
+            sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value.BmcRetry, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => DiscoverBmcsWorkflow.Create(sp.GetRequiredService<BmcDrivers>(), sp.GetRequiredService<SecretProtector>, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value;
@@ -38,6 +40,7 @@ public static class ProvisioningServices
                     BootTimeout = options.BootTimeout,
                     RegistrationTimeout = options.RegistrationTimeout,
                     PollInterval = options.PollInterval,
+                    BmcRetry = options.BmcRetry,
                     AgentEndpoint = () => listener.Address,
                     PhoneHome = node => new Uri(BootServer(sp, options), $"provisioning/v1/nodes/{node}/phone-home"),
                 },

@@ -103,7 +103,7 @@ internal static class SimulationHosting
     {
         if (app.Configuration.GetSection(SimulationOptions.SectionName).Get<SimulationOptions>() is not { Enabled: false })
         {
-            app.MapRedfishBmcs(app.Services.GetRequiredService<SimulatedBmcs>()).AllowAnonymous().ExcludeFromDescription();
+            app.MapRedfishBmcs().AllowAnonymous().ExcludeFromDescription();
         }
     }
 }

@@ -6,6 +6,7 @@ using Dflare.Core.Provisioning.Bmc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Simulation.Bmc;
 
@@ -19,9 +20,25 @@ public static class RedfishEndpoints
     public const string Prefix = "/bmc/{bmc}/redfish/v1";
     private const string SystemId = "1";
 
-    public static RouteGroupBuilder MapRedfishBmcs(this IEndpointRouteBuilder endpoints, SimulatedBmcs bmcs)
+    public static RouteGroupBuilder MapRedfishBmcs(this IEndpointRouteBuilder endpoints, SimulatedBmcs bmcs) =>
+        Map(endpoints.MapGroup(Prefix), new Site(http => bmcs.Find((string)http.Request.RouteValues["bmc"]!), bmc => $"/bmc/{bmc.Id}/redfish/v1"));
+
+    /// <summary>Like <see cref="MapRedfishBmcs(IEndpointRouteBuilder, SimulatedBmcs)"/>, with the BMCs resolved per request
+    /// from the request's services (so mapping does not build the simulated datacenter before configuration is checked).</summary>
+    public static RouteGroupBuilder MapRedfishBmcs(this IEndpointRouteBuilder endpoints) =>
+        Map(endpoints.MapGroup(Prefix), new Site(
+            http => http.RequestServices.GetRequiredService<SimulatedBmcs>().Find((string)http.Request.RouteValues["bmc"]!), bmc => $"/bmc/{bmc.Id}/redfish/v1"));
+
+    /// <summary>One BMC at the root (<c>/redfish/v1</c>), as a real BMC on its own address serves it: what
+    /// independent clients such as DMTF's redfishtool expect.</summary>
+    public static RouteGroupBuilder MapRedfishBmc(this IEndpointRouteBuilder endpoints, SimulatedBmc bmc) =>
+        Map(endpoints.MapGroup("/redfish/v1"), new Site(_ => bmc, _ => "/redfish/v1"));
+
+    /// <summary>How a request finds its BMC, and where that BMC's service root is.</summary>
+    private sealed record Site(Func<HttpContext, SimulatedBmc?> Find, Func<SimulatedBmc, string> Root);
+
+    private static RouteGroupBuilder Map(RouteGroupBuilder redfish, Site bmcs)
     {
-        var redfish = endpoints.MapGroup(Prefix);
         redfish.MapGet("", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(ServiceRoot(bmc, root))));
         redfish.MapGet("Systems", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (_, root) => Json(Collection(
             $"{root}/Systems", "#ComputerSystemCollection.ComputerSystemCollection", "Computer System Collection", [$"{root}/Systems/{SystemId}"]))));
@@ -75,9 +92,9 @@ public static class RedfishEndpoints
     };
 
     /// <summary>Authenticates, applies the BMC's injected fault, and writes the resource (or error) Redfish-style.</summary>
-    private static async Task<IResult> AnswerAsync(HttpContext http, SimulatedBmcs bmcs, Func<SimulatedBmc, string, Task<IResult>> handle)
+    private static async Task<IResult> AnswerAsync(HttpContext http, Site site, Func<SimulatedBmc, string, Task<IResult>> handle)
     {
-        var bmc = bmcs.Find((string)http.Request.RouteValues["bmc"]!);
+        var bmc = site.Find(http);
         if (bmc is null)
         {
             return Error(StatusCodes.Status404NotFound, "Base.1.8.ResourceMissingAtURI", "No BMC answers at this address.");
@@ -97,7 +114,7 @@ public static class RedfishEndpoints
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"BMC\"";
             return Error(StatusCodes.Status401Unauthorized, "Base.1.8.NoValidSession", "The credentials were not accepted.");
         }
-        var root = $"/bmc/{bmc.Id}/redfish/v1";
+        var root = site.Root(bmc);
         http.Response.Headers["OData-Version"] = "4.0";
         return await handle(bmc, root);
     }

@@ -27,6 +27,7 @@ public static class InventoryEndpoints
         var services = ((IEndpointRouteBuilder)api).ServiceProvider;
         var nodes = api.MapGroup("/nodes").MapResource(new NodeKind(services.GetRequiredService<SecretProtector>), ScopeResolvers.Platform);
         api.MapGroup("/images").MapResource(new GoldenImageKind(), ScopeResolvers.Platform);
+        api.MapEnrollment();
         nodes.MapPost("{name}/inspect", (DflareDbContext db, WorkflowClient workflows, string name, CancellationToken ct) =>
                 StartAsync(db, workflows, name, InspectNodeWorkflow.Name, NodeState.Inspecting, [NodeState.Enrolled, NodeState.Available, NodeState.Failed, NodeState.Maintenance], ct))
             .WithName("inspectNode")
