@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL), starts it in a
-# temporary directory on loopback, and stops it afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
+# Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL; redfishtool and
+# cloud-init, the independent judges of our Redfish and cloud-init), starts PostgreSQL in a temporary directory on
+# loopback, and stops it afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib/packages.sh
@@ -9,6 +10,8 @@ source scripts/lib/postgres.sh
 started_here=false
 cleanup() { $started_here && stop_postgres; }
 trap cleanup EXIT
+
+ensure_packages redfishtool cloud-init
 
 if [ -z "${DFLARE_TEST_POSTGRES:-}" ]; then
   ensure_packages postgresql

@@ -18,6 +18,7 @@ internal static class ServerPipeline
         app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAgentListenerOnly();
         app.UseRouting();
         app.UseHttpMetrics();
         app.UseAuthentication();

@@ -31,15 +31,20 @@ public static class RedfishEndpoints
 
     /// <summary>One BMC at the root (<c>/redfish/v1</c>), as a real BMC on its own address serves it: what
     /// independent clients such as DMTF's redfishtool expect.</summary>
-    public static RouteGroupBuilder MapRedfishBmc(this IEndpointRouteBuilder endpoints, SimulatedBmc bmc) =>
-        Map(endpoints.MapGroup("/redfish/v1"), new Site(_ => bmc, _ => "/redfish/v1"));
+    public static RouteGroupBuilder MapRedfishBmc(this IEndpointRouteBuilder endpoints, SimulatedBmc bmc)
+    {
+        // The versions document clients read first (DSP0266 §"Service root"): unauthenticated, as the standard says.
+        endpoints.MapGet("/redfish", () => Results.Json(new JsonObject { ["v1"] = "/redfish/v1/" }));
+        return Map(endpoints.MapGroup("/redfish/v1"), new Site(_ => bmc, _ => "/redfish/v1"));
+    }
 
     /// <summary>How a request finds its BMC, and where that BMC's service root is.</summary>
     private sealed record Site(Func<HttpContext, SimulatedBmc?> Find, Func<SimulatedBmc, string> Root);
 
     private static RouteGroupBuilder Map(RouteGroupBuilder redfish, Site bmcs)
     {
-        redfish.MapGet("", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(ServiceRoot(bmc, root))));
+        // The service root answers without credentials, as DSP0266 requires (clients discover the service with it).
+        redfish.MapGet("", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(ServiceRoot(bmc, root)), anonymous: true));
         redfish.MapGet("Systems", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (_, root) => Json(Collection(
             $"{root}/Systems", "#ComputerSystemCollection.ComputerSystemCollection", "Computer System Collection", [$"{root}/Systems/{SystemId}"]))));
         redfish.MapGet($"Systems/{SystemId}", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(SystemResource(http, bmc, root))));
@@ -92,7 +97,7 @@ public static class RedfishEndpoints
     };
 
     /// <summary>Authenticates, applies the BMC's injected fault, and writes the resource (or error) Redfish-style.</summary>
-    private static async Task<IResult> AnswerAsync(HttpContext http, Site site, Func<SimulatedBmc, string, Task<IResult>> handle)
+    private static async Task<IResult> AnswerAsync(HttpContext http, Site site, Func<SimulatedBmc, string, Task<IResult>> handle, bool anonymous = false)
     {
         var bmc = site.Find(http);
         if (bmc is null)
@@ -109,7 +114,7 @@ public static class RedfishEndpoints
                 http.Response.Headers.RetryAfter = "5";
                 return Error(StatusCodes.Status503ServiceUnavailable, "Base.1.8.ServiceTemporarilyUnavailable", "The BMC is restarting.");
         }
-        if (!Authenticated(http, bmc))
+        if (!anonymous && !Authenticated(http, bmc))
         {
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"BMC\"";
             return Error(StatusCodes.Status401Unauthorized, "Base.1.8.NoValidSession", "The credentials were not accepted.");

@@ -28,16 +28,25 @@ public static class AgentEndpoints
 
     public static void MapAgents(this IEndpointRouteBuilder app)
     {
-        var agents = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Connection.LocalPort == context.HttpContext.RequestServices.GetRequiredService<AgentListener>().Port
-                ? await next(context)
-                : Problem.Of(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No such route.", "The agent protocol is served on the agent listener only."));
+        var agents = app.MapGroup("").ExcludeFromDescription();
         agents.MapPost(AgentPaths.Certificate, IssueAsync).AllowAnonymous();
         var authenticated = new AuthorizationPolicyBuilder(AgentCertificateAuthentication.SchemeName).RequireClaim(AgentCertificateAuthentication.NodeClaim).Build();
         agents.MapPost(AgentPaths.Renew, RenewAsync).RequireAuthorization(authenticated);
         agents.MapPost(AgentPaths.Register, RegisterAsync).RequireAuthorization(authenticated);
         agents.MapPost(AgentPaths.Heartbeat, HeartbeatAsync).RequireAuthorization(authenticated);
     }
+
+    /// <summary>Before authentication: the agent routes do not exist on the API listener (404, not 401).</summary>
+    public static void UseAgentListenerOnly(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/agent") && http.Connection.LocalPort != http.RequestServices.GetRequiredService<AgentListener>().Port)
+            {
+                await Problem.Of(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No such route.", "The agent protocol is served on the agent listener only.").ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
 
     private static async Task<IResult> IssueAsync(
         HttpContext http, DflareDbContext db, AgentCertificateAuthority ca, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
