@@ -32,7 +32,8 @@ public sealed record Operation : IResource
             CancelRequested = run.CancelRequested,
             LastError = run.LastError,
             FinishedAt = run.FinishedAt,
-            Steps = [.. steps.Select(s => new OperationStep(s.Name, s.State.ToString(), s.Attempts, s.LastError, s.WaitingFor, s.StartedAt, s.FinishedAt, s.CompensatedAt))],
+            Steps = [.. steps.Select(s => new OperationStep(s.Name, s.State.ToString(), s.Attempts, s.LastError, s.WaitingFor, s.StartedAt, s.FinishedAt, s.CompensatedAt,
+                s.Output is null ? null : System.Text.Json.Nodes.JsonNode.Parse(s.Output)))],
         },
     };
 }
@@ -56,10 +57,11 @@ public sealed record OperationStatus
     public required IReadOnlyList<OperationStep> Steps { get; init; }
 }
 
-/// <summary>One step's progress: Pending, Running, Waiting, Succeeded, Failed, Compensated or Skipped.</summary>
+/// <summary>One step's progress: Pending, Running, Waiting, Succeeded, Failed, Compensated or Skipped; <c>Output</c> is
+/// what the step reported when it succeeded (what discovery found; that a step was skipped, and why).</summary>
 public sealed record OperationStep(
     string Name, string State, int Attempts, string? LastError, string? WaitingFor,
-    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CompensatedAt);
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CompensatedAt, System.Text.Json.Nodes.JsonNode? Output = null);
 
 /// <summary>One transition of an operation, in order.</summary>
 public sealed record OperationEvent(int Sequence, string Type, string? Step, int? Attempt, string? Message, DateTimeOffset At)

@@ -15,7 +15,7 @@ namespace Dflare.Tests.Provisioning;
 /// </summary>
 public abstract class SimulatedDatacenterTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+    protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -72,6 +72,7 @@ public abstract class SimulatedDatacenterTests
         var operation = await (await server.Client.GetAsync($"/api/v1/operations/{provisioning}", Ct)).ReadAsync();
         Assert.Equal<string>(["request", "network", "bootstrap", "configure", "storage", "register"],
             [.. operation["status"]!["steps"]!.AsArray().Select(s => (string)s!["name"]!)]);
+        Assert.Contains("not built yet", (string?)operation["status"]!["steps"]![1]!["output"]!["skipped"], StringComparison.Ordinal);
         var datacenter = server.Server.App.Services.GetRequiredService<SimulationHost>().Datacenter!;
         Assert.All(datacenter.Nodes, n => Assert.Equal(PowerState.On, n.Bmc.Power));
         Assert.All(datacenter.Nodes, n => Assert.Equal("CN=Dflare node agent CA", n.Agent!.Certificate!.Issuer));
@@ -171,6 +172,27 @@ public sealed class SqliteSimulatedDatacenterTests : SimulatedDatacenterTests
         var refused = await OperationOfAsync(server.Client, "f-r1-n03", "inspect-node");
         Assert.Equal(3, (int)retried["status"]!["steps"]![1]!["attempts"]!); // an unreachable BMC is retried
         Assert.Equal(1, (int)refused["status"]!["steps"]![1]!["attempts"]!);  // refused credentials are not
+    }
+
+    [Fact]
+    public async Task Agent_RenewsItsCertificate_BeforeItExpires_AndStaysHealthy()
+    {
+        using var directory = new TempDirectory();
+        var topology = await TopologyAsync(directory, """{"sites":[{"name":"rot","racks":1,"nodesPerRack":1}],"skus":[{"name":"hgx-h100-8"}]}""");
+        var settings = FleetSettings(directory.Path, topology);
+        settings["Agents:CertificateLifetime"] = "00:00:06";
+        await using var server = await TestServer.StartAsync(StoreTarget.Sqlite(), settings);
+        await UntilSettledAsync(server.Client, 1);
+        var agent = server.Server.App.Services.GetRequiredService<SimulationHost>().Datacenter!.Node("rot-r1-n01").Agent!;
+        var first = agent.Certificate!.SerialNumber;
+
+        await Poll.UntilAsync(_ => Task.FromResult(agent.Certificate!.SerialNumber != first ? agent : null), Deadline, "the agent to renew its certificate");
+        var beats = agent.Heartbeats;
+        await Poll.UntilAsync(_ => Task.FromResult(agent.Heartbeats > beats + 1 ? agent : null), Deadline, "heartbeats with the new certificate");
+        var node = (await NodesAsync(server.Client)).Single()!;
+
+        Assert.Equal("Green", (string?)node["status"]!["agent"]!["health"]);
+        Assert.True(agent.Certificate!.NotAfter > DateTime.Now);
     }
 
     private static void AssertFailed(JsonNode status, string what, string why)
