@@ -47,8 +47,9 @@ internal sealed partial class HeartbeatMonitor(IServiceScopeFactory scopes, IOpt
             }
             return marked;
         }
-        catch (System.Data.Common.DbException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A background loop must never stop the host: the store may be unreachable or not migrated yet.
             LogSweepFailed(logger, ex);
             return 0;
         }

@@ -65,8 +65,9 @@ internal sealed partial class NodeOnboarding(
             }
             return started;
         }
-        catch (System.Data.Common.DbException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A background loop must never stop the host: the store may be unreachable or not migrated yet.
             LogFailed(logger, ex);
             return 0;
         }

@@ -154,8 +154,9 @@ internal sealed partial class SimulatedDatacenterService(
                 datacenter.Node(name).Bmc.Reset(ResetKind.On);
             }
         }
-        catch (DbUpdateException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A background loop must never stop the host: the store may be unreachable or not migrated yet.
             LogManifestRefused(logger, ex.Message);
         }
     }
