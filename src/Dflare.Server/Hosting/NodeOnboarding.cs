@@ -53,8 +53,11 @@ internal sealed partial class NodeOnboarding(
             var nodes = await db.Nodes.AsNoTracking()
                 .Where(n => n.State == nameof(NodeState.Enrolled) || (n.State == nameof(NodeState.Available) && (n.Image != null || hasDefaultImage)))
                 .OrderBy(n => n.Name).Select(n => new { n.Name, n.State }).Take(BatchSize).ToListAsync(cancellationToken);
+            // Nodes with a run under way are skipped up front: asking the engine would cost a refused insert each.
+            var busy = (await db.WorkflowRuns.Where(r => r.ActiveKey != null && r.Target != null && r.Target.StartsWith("node/"))
+                .Select(r => r.Target!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
             var started = 0;
-            foreach (var node in nodes)
+            foreach (var node in nodes.Where(n => !busy.Contains($"node/{n.Name}")))
             {
                 var workflow = node.State == nameof(NodeState.Enrolled) ? InspectNodeWorkflow.Name : ProvisionNodeWorkflow.Name;
                 // One active run per node and workflow: a node already on its way is skipped by the engine.
