@@ -44,7 +44,6 @@ public static class FleetProvisioningBenchmark
                 ["Simulation:TimeScale"] = "0",
                 ["Simulation:BmcProtocol"] = "InProcess",
                 ["Provisioning:Automatic"] = "true",
-                ["Provisioning:PollInterval"] = "00:00:01",
                 ["Workflows:Workers"] = "16",
                 ["Logging:LogLevel:Default"] = "Warning",
             };

@@ -57,6 +57,20 @@ public sealed class WorkflowClient(WorkflowRegistry registry, TimeProvider time,
         return run;
     }
 
+    /// <summary>Makes a run that is sleeping (polling outside state, or in backoff) due now: outside state it waits
+    /// for has changed (a node phoned home, an agent registered). Polling stays the safety net; this makes it rare.</summary>
+    public async Task WakeAsync(DflareDbContext db, Guid runId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var woken = await db.WorkflowRuns
+            .Where(r => r.Id == runId && (r.State == RunState.Pending || r.State == RunState.Running) && r.DueAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DueAt, now), cancellationToken);
+        if (woken == 1)
+        {
+            signal.Notify();
+        }
+    }
+
     /// <summary>Asks a run to stop and compensate. False when it has already ended.</summary>
     public async Task<bool> RequestCancelAsync(DflareDbContext db, Guid runId, CancellationToken cancellationToken)
     {

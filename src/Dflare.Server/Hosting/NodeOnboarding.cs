@@ -27,7 +27,8 @@ internal sealed partial class NodeOnboarding(
         {
             return;
         }
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        // Onboarding looks more often than waiting steps poll (they are woken by events; new nodes are not).
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks, TimeSpan.FromSeconds(2).Ticks)), time);
         try
         {
             do

@@ -42,7 +42,7 @@ public sealed class ProvisioningOptions
 
     public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Attempts at a BMC that does not answer or is busy, before the node is marked Failed.</summary>
     public int BmcAttempts { get; set; } = 5;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dflare.Agent.Protocol;
 using Dflare.Core.Provisioning.Agents;
+using Dflare.Core.Workflows;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Store;
 using Dflare.Server.Access;
@@ -106,7 +107,7 @@ public static class AgentEndpoints
     }
 
     private static async Task<IResult> RegisterAsync(
-        HttpContext http, DflareDbContext db, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, DflareDbContext db, WorkflowClient workflows, IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var body = await RequestBodies.ReadAsync<RegistrationBody>(http, cancellationToken);
         if (body.Problem is not null)
@@ -122,6 +123,11 @@ public static class AgentEndpoints
         agent.AgentVersion = registration.AgentVersion.Length <= 64 ? registration.AgentVersion : registration.AgentVersion[..64];
         agent.Inventory = JsonSerializer.Serialize(registration.Inventory, Json);
         await db.SaveChangesAsync(cancellationToken);
+        // The provisioning run's register step waits for this.
+        if (await db.NodeBoots.Where(b => b.NodeId == agent.NodeId).Select(b => (Guid?)b.RunId).FirstOrDefaultAsync(cancellationToken) is { } run)
+        {
+            await workflows.WakeAsync(db, run, cancellationToken);
+        }
         return TypedResults.Ok(new AgentInstructions((int)options.Value.HeartbeatInterval.TotalSeconds, agent.Health, agent.HealthReason));
     }
 

@@ -2,6 +2,7 @@ using Dflare.Core.Inventory;
 using Dflare.Core.Provisioning;
 using Dflare.Core.Provisioning.Agents;
 using Dflare.Core.Secrets;
+using Dflare.Core.Workflows;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Store;
 using Dflare.Server.Api.Json;
@@ -72,7 +73,8 @@ public static class BootEndpoints
         return TypedResults.Text(select(boot), "text/plain");
     }
 
-    private static async Task<IResult> PhoneHomeAsync(HttpContext http, DflareDbContext db, TimeProvider time, string node, CancellationToken cancellationToken)
+    private static async Task<IResult> PhoneHomeAsync(
+        HttpContext http, DflareDbContext db, WorkflowClient workflows, TimeProvider time, string node, CancellationToken cancellationToken)
     {
         var instance = http.Request.HasFormContentType ? (await http.Request.ReadFormAsync(cancellationToken))["instance_id"].ToString() : "";
         var boot = await BootOfAsync(db, node, cancellationToken);
@@ -84,10 +86,12 @@ public static class BootEndpoints
         }
         await db.NodeBoots.Where(b => b.NodeId == boot.NodeId && b.RunId == runId && b.CloudInitFinishedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(b => b.CloudInitFinishedAt, time.GetUtcNow()), cancellationToken);
+        await workflows.WakeAsync(db, runId, cancellationToken); // the configure step waits for this
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ReportFailureAsync(HttpContext http, DflareDbContext db, TimeProvider time, string node, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportFailureAsync(
+        HttpContext http, DflareDbContext db, WorkflowClient workflows, TimeProvider time, string node, CancellationToken cancellationToken)
     {
         var header = http.Request.Headers.Authorization.ToString();
         var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
@@ -118,6 +122,7 @@ public static class BootEndpoints
         boot.FailedStage ??= body.Value.Stage;
         boot.FailureReason ??= body.Value.Reason;
         await db.SaveChangesAsync(cancellationToken);
+        await workflows.WakeAsync(db, boot.RunId, cancellationToken);
         return TypedResults.NoContent();
     }
 
