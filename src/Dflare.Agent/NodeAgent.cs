@@ -44,21 +44,21 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
             while (true)
             {
                 await Task.Delay(TimeSpan.FromSeconds(instructions.HeartbeatIntervalSeconds), time, cancellationToken);
-                if (NeedsRenewal(certificate))
-                {
-                    (key, certificate) = await RenewAsync(client, cancellationToken);
-                    Certificate = certificate;
-                    client.Dispose();
-                    client = MutualTlsClient(certificate.CopyWithPrivateKey(key));
-                }
                 try
                 {
+                    if (NeedsRenewal(certificate))
+                    {
+                        (key, certificate) = await RenewAsync(client, cancellationToken);
+                        Certificate = certificate;
+                        client.Dispose();
+                        client = MutualTlsClient(certificate.CopyWithPrivateKey(key));
+                    }
                     instructions = await SendAsync<AgentInstructions>(client, AgentPaths.Heartbeat, new HeartbeatBody(gpus.Health(), host.Links()), cancellationToken);
                     Heartbeats++;
                 }
-                catch (HttpRequestException ex) when (ex.StatusCode is null or >= HttpStatusCode.InternalServerError)
+                catch (Exception ex) when (IsTransient(ex, cancellationToken))
                 {
-                    // The control plane restarting is not the agent's problem: keep beating.
+                    // The control plane restarting is not the agent's problem: keep beating (and renew next time).
                     log?.Invoke($"heartbeat failed, will retry: {ex.Message}");
                 }
             }
@@ -79,7 +79,7 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
             {
                 return await call();
             }
-            catch (HttpRequestException ex) when (ex.StatusCode is null or >= HttpStatusCode.InternalServerError)
+            catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
                 log?.Invoke($"control plane unavailable, retrying in {delay.TotalSeconds:0} s: {ex.Message}");
                 await Task.Delay(delay, time, cancellationToken);
@@ -87,6 +87,14 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
             }
         }
     }
+
+    /// <summary>Unreachable, failing (5xx) or too slow: worth retrying. A refusal (401) or our own cancellation is not.</summary>
+    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        HttpRequestException http => http.StatusCode is null or >= HttpStatusCode.InternalServerError,
+        TaskCanceledException => !cancellationToken.IsCancellationRequested, // HttpClient's timeout
+        _ => false,
+    };
 
     private async Task<(ECDsa Key, X509Certificate2 Certificate)> BootstrapAsync(CancellationToken cancellationToken)
     {
@@ -129,21 +137,39 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 server && IssuedByOurCa(server),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    certificate is X509Certificate2 server && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && IssuedByOurCa(server),
             },
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
         return new HttpClient(handler) { BaseAddress = config.ControlPlane, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>A server certificate from our CA, for server authentication (every node's client certificate is from
+    /// the same CA: without the usage check a node could pose as the control plane).</summary>
     private bool IssuedByOurCa(X509Certificate2 certificate)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(_ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
         chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
-        return chain.Build(certificate);
+        try
+        {
+            return chain.Build(certificate);
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                if (!ReferenceEquals(element.Certificate, certificate))
+                {
+                    element.Certificate.Dispose();
+                }
+            }
+        }
     }
 
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, CancellationToken cancellationToken) =>
@@ -174,7 +200,8 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
         var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(Path.Combine(directory, "agent.key")));
         var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, "agent.crt")));
-        return certificate.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime ? (key, certificate) : null;
+        var matches = certificate.GetECDsaPublicKey() is { } published && published.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
+        return matches && certificate.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime ? (key, certificate) : null;
     }
 
     private void SaveState(ECDsa key, X509Certificate2 certificate)
@@ -190,8 +217,12 @@ public sealed class NodeAgent(AgentConfig config, IGpuSource gpus, HostFacts hos
         {
             File.SetUnixFileMode(keyPath + ".tmp", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        File.WriteAllText(Path.Combine(directory, "agent.crt"), certificate.ExportCertificatePem());
+        var certificatePath = Path.Combine(directory, "agent.crt");
+        File.WriteAllText(certificatePath + ".tmp", certificate.ExportCertificatePem());
+        // Key first, then certificate: a crash between leaves an old certificate that the new key does not match,
+        // which LoadState detects, rather than a certificate without its key.
         File.Move(keyPath + ".tmp", keyPath, overwrite: true);
+        File.Move(certificatePath + ".tmp", certificatePath, overwrite: true);
     }
 }
 

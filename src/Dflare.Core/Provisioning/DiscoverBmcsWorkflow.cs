@@ -34,13 +34,14 @@ public static partial class DiscoverBmcsWorkflow
             new StepDefinition
             {
                 Name = "crawl",
-                Timeout = TimeSpan.FromMinutes(5),
+                // 1,024 silent BMCs, sixteen at a time, at a driver timeout of 10 s each: about 11 minutes.
+                Timeout = TimeSpan.FromMinutes(15),
                 Execute = async (context, ct) =>
                 {
                     var input = context.Input!;
                     var username = (string)input["username"]!;
                     var password = secrets().Open(NodeKind.BmcPasswordPurpose, (string)input["passwordSealed"]!);
-                    var addresses = input["addresses"]!.AsArray().Select(a => (string)a!).ToList();
+                    var addresses = input["addresses"]!.AsArray().Select(a => (string)a!).Distinct(StringComparer.Ordinal).ToList();
                     var found = new DiscoveredBmc[addresses.Count];
                     await Parallel.ForAsync(0, addresses.Count, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
                     {
@@ -53,6 +54,11 @@ public static partial class DiscoverBmcsWorkflow
                         catch (BmcException ex)
                         {
                             found[i] = new DiscoveredBmc(addresses[i], null, null, 0, $"{ex.Failure}: {ex.Message}");
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                        {
+                            // One odd BMC must not sink the crawl of the others.
+                            found[i] = new DiscoveredBmc(addresses[i], null, null, 0, $"Protocol: {ex.Message}");
                         }
                     });
                     return StepResult.Done(JsonSerializer.SerializeToNode(found));
@@ -71,6 +77,7 @@ public static partial class DiscoverBmcsWorkflow
                     {
                         var addresses = found.Select(f => f.Address).ToList();
                         var existing = await db.Nodes.Where(n => addresses.Contains(n.BmcAddress)).Select(n => n.BmcAddress).ToListAsync(token);
+                        var names = (await db.Nodes.Select(n => n.Name).ToListAsync(token)).ToHashSet(StringComparer.Ordinal);
                         var now = time.GetUtcNow();
                         foreach (var bmc in found.Where(f => f.Error is null))
                         {
@@ -79,7 +86,18 @@ public static partial class DiscoverBmcsWorkflow
                                 known.Add(bmc.Address);
                                 continue;
                             }
+                            // A BMC without a usable serial ("", "To Be Filled By O.E.M.", one shared by several) is
+                            // named after its address instead, so names never collide.
                             var name = NodeName((string)input["rack"]!, bmc.SerialNumber!);
+                            if (string.IsNullOrWhiteSpace(bmc.SerialNumber) || names.Contains(name))
+                            {
+                                name = NodeName((string)input["rack"]!, "bmc-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(bmc.Address)))[..12]);
+                            }
+                            if (!names.Add(name))
+                            {
+                                known.Add(bmc.Address);
+                                continue;
+                            }
                             db.Nodes.Add(new NodeRow
                             {
                                 Id = Guid.CreateVersion7(now),

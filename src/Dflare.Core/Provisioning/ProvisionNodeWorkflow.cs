@@ -213,7 +213,11 @@ public static class ProvisionNodeWorkflow
             {
                 result = StepResult.Permanent($"the node reported its {stage} stage failed: {boot.FailureReason}");
             }
-            else if (agent.RegisteredAt is null)
+            else if (agent.RevokedAt is not null)
+            {
+                result = StepResult.Permanent("the node's agent was revoked during provisioning");
+            }
+            else if (agent.RegisteredAt is null || agent.RegisteredAt < boot.CreatedAt)
             {
                 result = StepResult.WaitFor("the node agent to register", settings.PollInterval);
             }

@@ -22,8 +22,12 @@ public sealed class SimulationOptions
 {
     public const string SectionName = "Simulation";
 
-    /// <summary>On by default: the embedded default is the control plane next to a simulated datacenter. Off for real hardware.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>Unset: on with SQLite (the embedded default is the control plane next to a simulated datacenter), off
+    /// with PostgreSQL (production). Set it to say either way.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Whether the simulated datacenter runs, for a store provider.</summary>
+    public bool IsEnabled(StoreProvider provider) => Enabled ?? provider == StoreProvider.Sqlite;
 
     /// <summary>A topology file (docs/simulation.md); empty for the default of 2 racks × 8 nodes × 8 GPUs.</summary>
     public string? Topology { get; set; }
@@ -49,7 +53,7 @@ internal sealed class SimulationOptionsValidator : IValidateOptions<SimulationOp
         {
             errors.Add($"Simulation:BmcProtocol must be Redfish or InProcess; it is '{options.BmcProtocol}'.");
         }
-        if (options.Enabled && options.Topology is { Length: > 0 } path)
+        if (options.Enabled != false && options.Topology is { Length: > 0 } path)
         {
             try
             {
@@ -67,7 +71,7 @@ internal sealed class SimulationOptionsValidator : IValidateOptions<SimulationOp
 /// <summary>The simulated datacenter of this server, when <c>Simulation:Enabled</c>.</summary>
 public sealed class SimulationHost(IOptions<SimulationOptions> options, IOptions<StoreOptions> store, TimeProvider time) : IDisposable
 {
-    private readonly Lazy<SimulatedDatacenter?> _datacenter = new(() => options.Value.Enabled
+    private readonly Lazy<SimulatedDatacenter?> _datacenter = new(() => options.Value.IsEnabled(store.Value.Provider)
         ? new SimulatedDatacenter(
             options.Value.Topology is { Length: > 0 } path ? SimulationTopology.Load(path) : SimulationTopology.Default,
             options.Value.TimeScale, time, Path.Combine(Path.GetFullPath(store.Value.DataDirectory), "simulation"))
@@ -98,14 +102,9 @@ internal static class SimulationHosting
         return services;
     }
 
-    /// <summary>Serves the simulated BMCs' Redfish under <c>/bmc/{id}/redfish/v1</c> (they check Basic credentials themselves).</summary>
-    public static void Map(WebApplication app)
-    {
-        if (app.Configuration.GetSection(SimulationOptions.SectionName).Get<SimulationOptions>() is not { Enabled: false })
-        {
-            app.MapRedfishBmcs().AllowAnonymous().ExcludeFromDescription();
-        }
-    }
+    /// <summary>Serves the simulated BMCs' Redfish under <c>/bmc/{id}/redfish/v1</c> (they check Basic credentials
+    /// themselves). Mapped always, read per request: with the simulation off there are no BMCs and every path is 404.</summary>
+    public static void Map(WebApplication app) => app.MapRedfishBmcs().AllowAnonymous().ExcludeFromDescription();
 }
 
 /// <summary>

@@ -5,7 +5,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Dflare.Agent.Protocol;
 using Dflare.Core.Provisioning.Agents;
+using Dflare.Core.Provisioning;
 using Dflare.Core.Provisioning.CloudInit;
+using Dflare.Core.Secrets;
 using Dflare.Persistence.Store;
 using Dflare.Server.Hosting;
 using Dflare.Tests.Infrastructure;
@@ -36,12 +38,9 @@ public sealed class AgentSecurityTests : IAsyncLifetime
         var settings = SimulatedDatacenterTests.FleetSettings(_directory.Path, topology);
         settings["Provisioning:RegistrationTimeout"] = "00:10:00";
         _server = await TestServer.StartAsync(StoreTarget.Sqlite(), settings);
-        // cloud-init has run on the node (it phoned home) and its agent is not started: read the seed as the node did.
-        var userData = await Poll.UntilAsync(async ct =>
-        {
-            var boot = await _server.Anonymous.GetAsync($"/provisioning/v1/nodes/{Node}/user-data", ct);
-            return boot.IsSuccessStatusCode && await CloudInitFinishedAsync() ? await boot.Content.ReadAsStringAsync(ct) : null;
-        }, Deadline, "the node to finish cloud-init");
+        // cloud-init has run on the node (it phoned home) and its agent is not started: take the token from the
+        // user-data the node was served (it is served once, so from the store, as the node's config drive holds it).
+        var userData = await Poll.UntilAsync(_ => UserDataAsync(), Deadline, "the node to finish cloud-init");
         _config = CloudInitRenderer.ReadAgentConfig(userData)!;
     }
 
@@ -100,6 +99,7 @@ public sealed class AgentSecurityTests : IAsyncLifetime
         var fromAnotherCa = await RegisterAsync(foreign);
         var outOfDate = await RegisterAsync(expired);
         var onTheApiListener = await RegisterAsync(api);
+        var apiOnTheAgentListener = await valid.GetAsync("/api/v1/tenants", Ct);
         var revoke = await _server.Client.PostAsync($"/api/v1/nodes/{Node}/revoke-agent", null, Ct);
         var afterRevocation = await valid.PostAsJsonAsync(AgentPaths.Heartbeat, new HeartbeatBody([], []), Ct);
         var node = await (await _server.Client.GetAsync($"/api/v1/nodes/{Node}", Ct)).ReadAsync();
@@ -109,6 +109,7 @@ public sealed class AgentSecurityTests : IAsyncLifetime
         await fromAnotherCa.AssertProblemAsync(401, "agent-unauthorized");
         await outOfDate.AssertProblemAsync(401, "agent-unauthorized");
         await onTheApiListener.AssertProblemAsync(404, "route-not-found");
+        await apiOnTheAgentListener.AssertProblemAsync(404, "route-not-found");
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         await afterRevocation.AssertProblemAsync(401, "agent-unauthorized");
         Assert.True((bool)node["status"]!["agent"]!["revoked"]!);
@@ -172,10 +173,43 @@ public sealed class AgentSecurityTests : IAsyncLifetime
         await db.BootstrapTokens.ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, expiresAt), Ct);
     }
 
-    private async Task<bool> CloudInitFinishedAsync()
+    private async Task<string?> UserDataAsync()
     {
         await using var scope = _server!.Server.App.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<DflareDbContext>().NodeBoots.AnyAsync(b => b.CloudInitFinishedAt != null, Ct);
+        var boot = await scope.ServiceProvider.GetRequiredService<DflareDbContext>().NodeBoots.FirstOrDefaultAsync(b => b.CloudInitFinishedAt != null, Ct);
+        return boot is null ? null : scope.ServiceProvider.GetRequiredService<SecretProtector>().Open(ProvisionNodeWorkflow.SealPurpose, boot.UserDataSealed);
+    }
+
+    [Fact]
+    public async Task UserData_IsServedOnce_AndASecondFetchAbandonsTheBoot()
+    {
+        var again = await _server!.Anonymous.GetAsync($"/provisioning/v1/nodes/{Node}/user-data", Ct);
+
+        await again.AssertProblemAsync(410, "not-found");
+        var node = await Poll.UntilAsync(async ct =>
+        {
+            var current = await (await _server.Client.GetAsync($"/api/v1/nodes/{Node}", ct)).ReadAsync();
+            return (string?)current["status"]!["state"] == "Failed" ? current : null;
+        }, Deadline, "the abandoned boot to fail the node");
+        Assert.Contains("requested a second time", (string?)node["status"]!["reason"], StringComparison.Ordinal);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var agent = AgentClient(null);
+        await (await IssueAsync(agent, _config.BootstrapToken, Csr(key))).AssertProblemAsync(401, "agent-unauthorized"); // its token died with it
+    }
+
+    [Fact]
+    public async Task TokenOfAnEarlierBoot_IsRefused()
+    {
+        await using (var scope = _server!.Server.App.Services.CreateAsyncScope())
+        {
+            // As if the node had been provisioned again since: the boot it is on now is another run's.
+            await scope.ServiceProvider.GetRequiredService<DflareDbContext>().NodeBoots
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.RunId, Guid.CreateVersion7()), Ct);
+        }
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var agent = AgentClient(null);
+
+        await (await IssueAsync(agent, _config.BootstrapToken, Csr(key))).AssertProblemAsync(401, "agent-unauthorized");
     }
 
     private HttpClient AgentClient(X509Certificate2? certificate) => new(new SocketsHttpHandler

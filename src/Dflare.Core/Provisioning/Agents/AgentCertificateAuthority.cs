@@ -20,6 +20,7 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _serverGate = new();
     private X509Certificate2? _ca;
     private X509Certificate2? _serverCertificate;
 
@@ -101,16 +102,31 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
     /// <summary>The agent listener's TLS certificate for loopback and the configured names, issued once per process.</summary>
     public X509Certificate2 ServerCertificate(IReadOnlyList<string> hostNames)
     {
-        if (_serverCertificate is { } existing && existing.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime.AddDays(1))
+        lock (_serverGate)
         {
-            return existing;
+            if (_serverCertificate is { } existing && existing.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime.AddDays(1))
+            {
+                return existing;
+            }
+            if (_ca is null)
+            {
+                // A replica that started before the store was migrated: load the CA now (once).
+                EnsureAsync(CancellationToken.None).GetAwaiter().GetResult();
+            }
+            _serverCertificate = IssueServerCertificate(hostNames);
+            return _serverCertificate;
         }
+    }
+
+    private X509Certificate2 IssueServerCertificate(IReadOnlyList<string> hostNames)
+    {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName("CN=Dflare agent listener"), key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(System.Net.IPAddress.Loopback);
         names.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
         names.AddDnsName("localhost");
+        names.AddDnsName(System.Net.Dns.GetHostName());
         foreach (var name in hostNames)
         {
             if (System.Net.IPAddress.TryParse(name, out var address))
@@ -127,9 +143,9 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuthentication], true));
         var now = time.GetUtcNow();
         using var issued = request.Create(Certificate, now.AddMinutes(-1), now.AddDays(30), NewSerial());
+        using var withKey = issued.CopyWithPrivateKey(key);
         // Exported and re-imported so that SslStream on every platform finds the key.
-        _serverCertificate = X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
-        return _serverCertificate;
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to this CA, is valid now and is a client certificate.</summary>
@@ -141,7 +157,22 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
         chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthentication);
-        return chain.Build(certificate);
+        // Never fetch what a presented certificate points at (AIA): anyone may present one here.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        try
+        {
+            return chain.Build(certificate);
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                if (!ReferenceEquals(element.Certificate, certificate))
+                {
+                    element.Certificate.Dispose();
+                }
+            }
+        }
     }
 
     public void Dispose()

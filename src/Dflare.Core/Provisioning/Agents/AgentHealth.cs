@@ -3,7 +3,7 @@ using Dflare.Agent.Protocol;
 namespace Dflare.Core.Provisioning.Agents;
 
 /// <summary>
-/// Decides a node's health from what its agent reports. Green unless: fewer or other GPUs than its SKU, an XID error
+/// Decides a node's health from what its agent reports. Green unless: fewer or other GPUs than its SKU (or than it registered), an XID error
 /// that means the GPU needs a reset or replacement, uncorrectable ECC errors, a GPU hotter than it should run, or a
 /// fabric link down.
 /// </summary>
@@ -28,9 +28,14 @@ public static class AgentHealth
             : (Degraded, $"agent reports {inventory.Gpus.Count} GPU(s) ({string.Join(", ", inventory.Gpus.GroupBy(g => g.Model).Select(g => $"{g.Count()} × {g.Key}"))}); the SKU expects {expectedGpus} × {expectedModel}");
     }
 
-    public static (string Health, string? Reason) OfHeartbeat(HeartbeatBody heartbeat)
+    public static (string Health, string? Reason) OfHeartbeat(HeartbeatBody heartbeat, int registeredGpus)
     {
         var problems = new List<string>();
+        if (heartbeat.Gpus.Count < registeredGpus)
+        {
+            // A GPU that fell off the bus simply vanishes from the driver's list.
+            problems.Add($"{registeredGpus - heartbeat.Gpus.Count} of {registeredGpus} GPU(s) no longer reported");
+        }
         foreach (var gpu in heartbeat.Gpus)
         {
             if (gpu.XidErrors.FirstOrDefault(CriticalXids.Contains) is var xid and > 0)

@@ -37,11 +37,13 @@ public static class AgentEndpoints
         agents.MapPost(AgentPaths.Heartbeat, HeartbeatAsync).RequireAuthorization(authenticated);
     }
 
-    /// <summary>Before authentication: the agent routes do not exist on the API listener (404, not 401).</summary>
+    /// <summary>Before authentication: the agent listener serves the agent protocol and nothing else (nodes' tenants
+    /// can reach it), and the agent routes do not exist on the API listener — 404 either way, not 401.</summary>
     public static void UseAgentListenerOnly(this IApplicationBuilder app) =>
         app.Use(async (http, next) =>
         {
-            if (http.Request.Path.StartsWithSegments("/agent") && http.Connection.LocalPort != http.RequestServices.GetRequiredService<AgentListener>().Port)
+            var onAgentListener = http.Connection.LocalPort == http.RequestServices.GetRequiredService<AgentListener>().Port;
+            if (http.Request.Path.StartsWithSegments("/agent") != onAgentListener)
             {
                 await Problem.Of(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No such route.", "The agent protocol is served on the agent listener only.").ExecuteAsync(http);
                 return;
@@ -69,18 +71,24 @@ public static class AgentEndpoints
         var now = time.GetUtcNow();
         var presented = header["Bearer ".Length..].Trim();
         var valid = await BootstrapTokens.FindValidAsync(db, presented, now, cancellationToken);
-        var node = valid is null ? null : await db.Nodes.AsNoTracking().SingleAsync(n => n.Id == valid.NodeId, cancellationToken);
+        // Only the token of the boot the node is provisioning with now: an older run's token is worthless.
+        var node = valid is null ? null : await (from n in db.Nodes
+                                                  join b in db.NodeBoots on n.Id equals b.NodeId
+                                                  where n.Id == valid.NodeId && b.RunId == valid.RunId && n.State == nameof(Core.Inventory.NodeState.Provisioning)
+                                                  select n).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        await ca.EnsureAsync(cancellationToken);
         // Signed before the token is spent, so nothing that can fail comes after spending it.
         using var certificate = node is null ? null : ca.IssueClientCertificate(body.Value.Csr, node.Name, options.Value.CertificateLifetime);
         if (node is null || await BootstrapTokens.RedeemAsync(db, presented, now, cancellationToken) is null)
         {
             return Refused("The bootstrap token is unknown, expired or already spent; a token works once. Provision the node again for a new one.");
         }
-        var agent = await db.NodeAgents.SingleAsync(a => a.NodeId == node.Id, cancellationToken);
+        // The token is spent: finish even if the caller goes away, or the node is left with neither token nor certificate.
+        var agent = await db.NodeAgents.SingleAsync(a => a.NodeId == node.Id, CancellationToken.None);
         agent.CertificateSerial = certificate!.SerialNumber;
         agent.PreviousCertificateSerial = null;
         agent.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.Ok(new CertificateResponse(node.Name, certificate.ExportCertificatePem(), ca.CertificatePem, certificate.NotAfter.ToUniversalTime()));
     }
 
@@ -114,9 +122,13 @@ public static class AgentEndpoints
         {
             return body.Problem;
         }
+        var registration = body.Value!;
+        if (registration.AgentVersion is null || registration.Hostname is null || registration.Inventory?.Gpus is null || registration.Inventory.Gpus.Any(g => g?.Model is null))
+        {
+            return Incomplete("agentVersion, hostname and inventory.gpus (each with a model) are required.");
+        }
         var (node, agent) = await AgentOfAsync(http, db, cancellationToken);
         var sku = await (from n in db.Nodes join s in db.Skus on n.Sku equals s.Name where n.Name == node select s).AsNoTracking().SingleAsync(cancellationToken);
-        var registration = body.Value!;
         (agent.Health, agent.HealthReason) = AgentHealth.OfInventory(registration.Inventory, sku.GpuModel, sku.GpuCount);
         var now = time.GetUtcNow();
         agent.RegisteredAt = agent.LastHeartbeatAt = now;
@@ -139,14 +151,19 @@ public static class AgentEndpoints
         {
             return body.Problem;
         }
+        if (body.Value!.Gpus is null || body.Value.Links is null || body.Value.Gpus.Any(g => g?.XidErrors is null) || body.Value.Links.Any(l => l is null))
+        {
+            return Incomplete("gpus (each with xidErrors) and links are required.");
+        }
         var (node, agent) = await AgentOfAsync(http, db, cancellationToken);
         var sku = await (from n in db.Nodes join s in db.Skus on n.Sku equals s.Name where n.Name == node select s).AsNoTracking().SingleAsync(cancellationToken);
         var inventory = agent.Inventory is null ? null : JsonSerializer.Deserialize<NodeInventory>(agent.Inventory, Json);
         var (health, reason) = inventory is null ? (AgentHealth.Unknown, "the agent has not registered") : AgentHealth.OfInventory(inventory, sku.GpuModel, sku.GpuCount);
         if (health == AgentHealth.Green)
         {
-            (health, reason) = AgentHealth.OfHeartbeat(body.Value!);
+            (health, reason) = AgentHealth.OfHeartbeat(body.Value!, inventory!.Gpus.Count);
         }
+        reason = reason is { Length: > 1024 } ? reason[..1021] + "..." : reason;
         (agent.Health, agent.HealthReason) = (health, reason);
         agent.LastHeartbeatAt = time.GetUtcNow();
         agent.Report = JsonSerializer.Serialize(body.Value, Json);
@@ -173,6 +190,9 @@ public static class AgentEndpoints
             return false;
         }
     }
+
+    private static IResult Incomplete(string detail) => Problem.Of(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed,
+        "The report is incomplete.", detail);
 
     private static IResult InvalidCsr() => Problem.Of(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "The certificate request cannot be used.",
         errors: [new Core.Resources.FieldError("csr", Core.Resources.FieldErrorCodes.InvalidFormat, "csr must be a PEM PKCS#10 request signed by its own key.")]);

@@ -35,14 +35,19 @@ public static class EnrollmentEndpoints
         {
             return body.Problem;
         }
-        var errors = await InventoryManifests.ValidateAsync(db, body.Value!, () => secrets, cancellationToken);
+        // A list sent as null is an empty list (the JSON reader sets null over the property's default).
+        var manifest = body.Value! with
+        {
+            Sites = body.Value.Sites ?? [], Racks = body.Value.Racks ?? [], Skus = body.Value.Skus ?? [], Images = body.Value.Images ?? [], Nodes = body.Value.Nodes ?? [],
+        };
+        var errors = await InventoryManifests.ValidateAsync(db, manifest, () => secrets, cancellationToken);
         if (errors.Count > 0)
         {
             return Problem.Validation(errors);
         }
         try
         {
-            return TypedResults.Ok(await InventoryManifests.ApplyAsync(db, body.Value!, () => secrets, time.GetUtcNow(), cancellationToken));
+            return TypedResults.Ok(await InventoryManifests.ApplyAsync(db, manifest, () => secrets, time.GetUtcNow(), cancellationToken));
         }
         catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex) || StoreErrors.IsForeignKeyViolation(ex))
         {

@@ -85,6 +85,8 @@ public static class InventoryEndpoints
         if (agent is not null && agent.RevokedAt is null)
         {
             agent.RevokedAt = time.GetUtcNow();
+            agent.Health = Core.Provisioning.Agents.AgentHealth.Unknown;
+            agent.HealthReason = "the agent is revoked";
             await db.SaveChangesAsync(cancellationToken);
         }
         return TypedResults.NoContent();

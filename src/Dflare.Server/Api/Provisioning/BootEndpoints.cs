@@ -64,11 +64,22 @@ public static class BootEndpoints
         {
             return NotProvisioning(node);
         }
-        if (isUserData && boot.SeedFetchedAt is null)
+        if (isUserData)
         {
-            // cloud-init is running on the node: the configure step waits for this.
-            await db.NodeBoots.Where(b => b.NodeId == boot.NodeId && b.RunId == boot.RunId && b.SeedFetchedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(b => b.SeedFetchedAt, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()), cancellationToken);
+            // One fetch per boot: the deploy stage writes it to the node's config drive, where cloud-init reads it.
+            // Whoever fetches second sees nothing, and the boot is abandoned: its one-time token may be exposed.
+            var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            var first = await db.NodeBoots.Where(b => b.NodeId == boot.NodeId && b.RunId == boot.RunId && b.SeedFetchedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.SeedFetchedAt, now), cancellationToken);
+            if (first == 0)
+            {
+                await db.NodeBoots.Where(b => b.NodeId == boot.NodeId && b.RunId == boot.RunId && b.FailedStage == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.FailedStage, "cloud-init")
+                        .SetProperty(b => b.FailureReason, "the user-data was requested a second time; its one-time token may be exposed, so this boot is abandoned"), cancellationToken);
+                await http.RequestServices.GetRequiredService<WorkflowClient>().WakeAsync(db, boot.RunId, cancellationToken);
+                return Problem.Of(StatusCodes.Status410Gone, ProblemCodes.NotFound, "Already fetched.",
+                    $"Node '{node}''s user-data is served once per boot; provision the node again for a new one.");
+            }
         }
         return TypedResults.Text(select(boot), "text/plain");
     }
