@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -10,22 +11,32 @@ namespace Dflare.Drivers.Redfish;
 
 /// <summary>
 /// The production BMC driver: DMTF Redfish (DSP0266) over HTTP(S) with Basic authentication. It navigates from the
-/// service root as the standard says rather than assuming paths, reads the reset action's target from the system,
-/// and sets the boot override with PATCH and If-Match, re-reading once if the ETag moved.
+/// service root as the standard says rather than assuming paths, remembers where each BMC's system is (until the BMC
+/// answers 404 there), expands collections in one request where the service root says it can (<c>$expand</c>), reads
+/// the reset action's target from the system, and sets the boot override with PATCH and If-Match, re-reading once if
+/// the ETag moved.
 /// </summary>
 public sealed class RedfishBmcDriver(HttpClient http, TimeSpan requestTimeout) : IBmcDriver
 {
+    /// <summary>What navigation found per BMC address: the system's path and the <c>$expand</c> form it supports.</summary>
+    private readonly ConcurrentDictionary<Uri, BmcLayout> _layouts = new();
+
+    private sealed record BmcLayout(string SystemPath, string? Expand);
+
     public async Task<BmcSystem> GetSystemAsync(BmcEndpoint bmc, CancellationToken cancellationToken)
     {
-        var (system, _, _) = await ReadSystemAsync(bmc, cancellationToken);
-        var processors = await GetAsync(bmc, Link(system, "Processors"), cancellationToken);
+        var (system, _, _, layout) = await ReadSystemAsync(bmc, cancellationToken);
+        var processorsPath = Link(system, "Processors");
+        var processors = await GetAsync(bmc, layout.Expand is { } expand ? $"{processorsPath}?$expand={expand}" : processorsPath, cancellationToken);
         var gpus = new List<BmcGpu>();
-        foreach (var member in Members(processors))
+        foreach (var member in (processors.Body["Members"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var processor = await GetAsync(bmc, member, cancellationToken);
-            if ((string?)processor.Body["ProcessorType"] == "GPU")
+            // An expanded member is the processor itself; otherwise it is a link to follow.
+            var processor = member.ContainsKey("ProcessorType") ? member
+                : (string?)member["@odata.id"] is { } link ? (await GetAsync(bmc, link, cancellationToken)).Body : null;
+            if ((string?)processor?["ProcessorType"] == "GPU")
             {
-                gpus.Add(new BmcGpu((string?)processor.Body["Id"] ?? "", (string?)processor.Body["Model"] ?? "", (string?)processor.Body["SerialNumber"] ?? ""));
+                gpus.Add(new BmcGpu((string?)processor["Id"] ?? "", (string?)processor["Model"] ?? "", (string?)processor["SerialNumber"] ?? ""));
             }
         }
         var boot = system["Boot"] as JsonObject;
@@ -42,7 +53,7 @@ public sealed class RedfishBmcDriver(HttpClient http, TimeSpan requestTimeout) :
 
     public async Task ResetAsync(BmcEndpoint bmc, ResetKind reset, CancellationToken cancellationToken)
     {
-        var (system, _, _) = await ReadSystemAsync(bmc, cancellationToken);
+        var (system, _, _, _) = await ReadSystemAsync(bmc, cancellationToken);
         var target = (string?)system["Actions"]?["#ComputerSystem.Reset"]?["target"]
             ?? throw new BmcException(BmcFailure.Protocol, $"{bmc}: the system offers no ComputerSystem.Reset action.");
         await SendAsync(bmc, HttpMethod.Post, target, new JsonObject { ["ResetType"] = reset.ToString() }, etag: null, cancellationToken);
@@ -60,7 +71,7 @@ public sealed class RedfishBmcDriver(HttpClient http, TimeSpan requestTimeout) :
         };
         for (var attempt = 1; ; attempt++)
         {
-            var (_, path, etag) = await ReadSystemAsync(bmc, cancellationToken);
+            var (_, path, etag, _) = await ReadSystemAsync(bmc, cancellationToken);
             try
             {
                 await SendAsync(bmc, HttpMethod.Patch, path, body, etag, cancellationToken);
@@ -73,28 +84,61 @@ public sealed class RedfishBmcDriver(HttpClient http, TimeSpan requestTimeout) :
         }
     }
 
-    private async Task<(JsonObject System, string Path, string? ETag)> ReadSystemAsync(BmcEndpoint bmc, CancellationToken cancellationToken)
+    private async Task<(JsonObject System, string Path, string? ETag, BmcLayout Layout)> ReadSystemAsync(BmcEndpoint bmc, CancellationToken cancellationToken)
     {
+        if (_layouts.TryGetValue(bmc.Address, out var known))
+        {
+            if (await GetAsync(bmc, known.SystemPath, missingIsNull: true, cancellationToken) is { } cached)
+            {
+                return (cached.Body, known.SystemPath, ETagOf(cached), known);
+            }
+            // The BMC was replaced or reconfigured: navigate again from its service root.
+            _layouts.TryRemove(bmc.Address, out _);
+        }
         var root = await GetAsync(bmc, "redfish/v1", cancellationToken);
         var systems = await GetAsync(bmc, Link(root.Body, "Systems"), cancellationToken);
         var path = Members(systems).FirstOrDefault() ?? throw new BmcException(BmcFailure.Protocol, $"{bmc}: the Systems collection is empty.");
         var system = await GetAsync(bmc, path, cancellationToken);
-        return (system.Body, path, system.ETag ?? (string?)system.Body["@odata.etag"]);
+        var layout = new BmcLayout(path, ExpandOf(root.Body));
+        _layouts[bmc.Address] = layout;
+        return (system.Body, path, ETagOf(system), layout);
     }
 
-    private async Task<(JsonObject Body, string? ETag)> GetAsync(BmcEndpoint bmc, string path, CancellationToken cancellationToken)
+    private static string? ETagOf((JsonObject Body, string? ETag) resource) => resource.ETag ?? (string?)resource.Body["@odata.etag"];
+
+    /// <summary>The <c>$expand</c> that gives a collection's members in place, one level deep, if the service root's
+    /// <c>ProtocolFeaturesSupported.ExpandQuery</c> offers one (DSP0266 §7.3): <c>.</c> (no Links), else <c>*</c>.</summary>
+    private static string? ExpandOf(JsonObject root)
     {
-        using var response = await SendRawAsync(bmc, HttpMethod.Get, path, null, null, cancellationToken);
+        var expand = root["ProtocolFeaturesSupported"]?["ExpandQuery"];
+        var levels = (bool?)expand?["Levels"] == true ? "($levels=1)" : "";
+        return (bool?)expand?["NoLinks"] == true ? "." + levels
+            : (bool?)expand?["ExpandAll"] == true ? "*" + levels
+            : null;
+    }
+
+    private async Task<(JsonObject Body, string? ETag)> GetAsync(BmcEndpoint bmc, string path, CancellationToken cancellationToken) =>
+        (await GetAsync(bmc, path, missingIsNull: false, cancellationToken))!.Value;
+
+    /// <summary>A GET; with <paramref name="missingIsNull"/>, a 404 answers null instead of failing.</summary>
+    private async Task<(JsonObject Body, string? ETag)?> GetAsync(BmcEndpoint bmc, string path, bool missingIsNull, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(bmc, HttpMethod.Get, path, null, null, missingIsNull, cancellationToken);
+        if (response is null)
+        {
+            return null;
+        }
         var body = await ReadJsonAsync(bmc, response, cancellationToken);
         return (body, response.Headers.ETag?.ToString());
     }
 
     private async Task SendAsync(BmcEndpoint bmc, HttpMethod method, string path, JsonObject body, string? etag, CancellationToken cancellationToken)
     {
-        using var response = await SendRawAsync(bmc, method, path, body, etag, cancellationToken);
+        using var response = await SendRawAsync(bmc, method, path, body, etag, missingIsNull: false, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(BmcEndpoint bmc, HttpMethod method, string path, JsonObject? body, string? etag, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage?> SendRawAsync(
+        BmcEndpoint bmc, HttpMethod method, string path, JsonObject? body, string? etag, bool missingIsNull, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, Resolve(bmc, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{bmc.Username}:{bmc.Password}")));
@@ -126,6 +170,11 @@ public sealed class RedfishBmcDriver(HttpClient http, TimeSpan requestTimeout) :
         if (response.IsSuccessStatusCode)
         {
             return response;
+        }
+        if (missingIsNull && response.StatusCode == HttpStatusCode.NotFound)
+        {
+            response.Dispose();
+            return null;
         }
         using (response)
         {

@@ -50,10 +50,27 @@ public static class RedfishEndpoints
         redfish.MapGet($"Systems/{SystemId}", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(SystemResource(http, bmc, root))));
         redfish.MapMethods($"Systems/{SystemId}", ["PATCH"], (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => PatchSystemAsync(http, bmc, root)));
         redfish.MapPost($"Systems/{SystemId}/Actions/ComputerSystem.Reset", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, _) => ResetSystemAsync(http, bmc)));
-        redfish.MapGet($"Systems/{SystemId}/Processors", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) => Json(Collection(
-            $"{root}/Systems/{SystemId}/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection",
-            [.. Enumerable.Range(0, bmc.Cpus > 0 ? 1 : 0).Select(i => $"{root}/Systems/{SystemId}/Processors/CPU{i}"),
-             .. bmc.Gpus.Select(g => $"{root}/Systems/{SystemId}/Processors/{g.Id}")]))));
+        redfish.MapGet($"Systems/{SystemId}/Processors", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) =>
+        {
+            string[] ids = [.. Enumerable.Range(0, bmc.Cpus > 0 ? 1 : 0).Select(i => $"CPU{i}"), .. bmc.Gpus.Select(g => g.Id)];
+            var collection = Collection($"{root}/Systems/{SystemId}/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection",
+                [.. ids.Select(id => $"{root}/Systems/{SystemId}/Processors/{id}")]);
+            if (!http.Request.Query.TryGetValue("$expand", out var expand) || !bmc.SupportsExpand)
+            {
+                return Json(collection);
+            }
+            if (!IsSupportedExpand(expand.ToString()))
+            {
+                return Task.FromResult(Error(StatusCodes.Status400BadRequest, "Base.1.8.QueryParameterValueFormatError",
+                    $"$expand '{expand}' is not one of *, . or ~, with at most ($levels=1)."));
+            }
+            // '~' expands only what is under Links, and a collection's members are not.
+            if (!expand.ToString().StartsWith('~'))
+            {
+                collection["Members"] = new JsonArray([.. ids.Select(id => (JsonNode)Processor(bmc, root, id))]);
+            }
+            return Json(collection);
+        }));
         redfish.MapGet($"Systems/{SystemId}/Processors/{{processor}}", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (bmc, root) =>
             Json(Processor(bmc, root, (string)http.Request.RouteValues["processor"]!))));
         redfish.MapGet("Managers", (HttpContext http, CancellationToken _) => AnswerAsync(http, bmcs, (_, root) => Json(Collection(
@@ -83,18 +100,34 @@ public static class RedfishEndpoints
         return redfish;
     }
 
-    private static JsonObject ServiceRoot(SimulatedBmc bmc, string root) => new()
+    private static JsonObject ServiceRoot(SimulatedBmc bmc, string root)
     {
-        ["@odata.id"] = root,
-        ["@odata.type"] = "#ServiceRoot.v1_15_0.ServiceRoot",
-        ["Id"] = "RootService",
-        ["Name"] = "Root Service",
-        ["RedfishVersion"] = "1.17.0",
-        ["UUID"] = Uuid(bmc),
-        ["Systems"] = Link($"{root}/Systems"),
-        ["Chassis"] = Link($"{root}/Chassis"),
-        ["Managers"] = Link($"{root}/Managers"),
-    };
+        var service = new JsonObject
+        {
+            ["@odata.id"] = root,
+            ["@odata.type"] = "#ServiceRoot.v1_15_0.ServiceRoot",
+            ["Id"] = "RootService",
+            ["Name"] = "Root Service",
+            ["RedfishVersion"] = "1.17.0",
+            ["UUID"] = Uuid(bmc),
+            ["Systems"] = Link($"{root}/Systems"),
+            ["Chassis"] = Link($"{root}/Chassis"),
+            ["Managers"] = Link($"{root}/Managers"),
+        };
+        if (bmc.SupportsExpand)
+        {
+            // Collections expand one level in place (DSP0266 §7.3), which spares a client a request per member.
+            service["ProtocolFeaturesSupported"] = new JsonObject
+            {
+                ["ExpandQuery"] = new JsonObject { ["ExpandAll"] = true, ["NoLinks"] = true, ["Links"] = true, ["Levels"] = true, ["MaxLevels"] = 1 },
+            };
+        }
+        return service;
+    }
+
+    /// <summary><c>*</c>, <c>.</c> or <c>~</c>, alone or with <c>($levels=1)</c>: what the service root advertises.</summary>
+    private static bool IsSupportedExpand(string value) =>
+        value is "*" or "." or "~" or "*($levels=1)" or ".($levels=1)" or "~($levels=1)";
 
     /// <summary>Authenticates, applies the BMC's injected fault, and writes the resource (or error) Redfish-style.</summary>
     private static async Task<IResult> AnswerAsync(HttpContext http, Site site, Func<SimulatedBmc, string, Task<IResult>> handle, bool anonymous = false)

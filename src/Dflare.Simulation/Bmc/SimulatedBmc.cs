@@ -33,6 +33,9 @@ public sealed class SimulatedBmc(string id, string username, string password, st
     /// <summary>An injected fault; <see cref="BmcFault.None"/> behaves.</summary>
     public BmcFault Fault { get; set; }
 
+    /// <summary>Whether the service root offers <c>$expand</c> (most BMCs do; some older ones do not).</summary>
+    public bool SupportsExpand { get; set; } = true;
+
     /// <summary>The boot source of the last power-on or restart, for the simulated boot to follow.</summary>
     public BootTarget LastBootSource { get; private set; } = BootTarget.None;
 

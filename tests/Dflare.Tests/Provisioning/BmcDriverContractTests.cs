@@ -137,6 +137,7 @@ public sealed class SimulatorBmcDriverTests : BmcDriverContractTests
 
 public sealed class RedfishBmcDriverTests : BmcDriverContractTests
 {
+    private readonly RequestLog _requests = new();
     private WebApplication? _app;
     private HttpClient? _http;
     private Uri _base = null!;
@@ -151,7 +152,7 @@ public sealed class RedfishBmcDriverTests : BmcDriverContractTests
         await _app.StartAsync(Ct);
         _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         _http = new HttpClient();
-        return new RedfishBmcDriver(_http, TimeSpan.FromSeconds(1));
+        return new RedfishBmcDriver(new HttpClient(new RequestLog.Handler(_requests)), TimeSpan.FromSeconds(1));
     }
 
     protected override BmcEndpoint EndpointOf(SimulatedBmc bmc, string? password = null) =>
@@ -215,5 +216,123 @@ public sealed class RedfishBmcDriverTests : BmcDriverContractTests
 
         Assert.Equal(412, (int)response.StatusCode);
         Assert.Equal(BootTarget.None, Node.Snapshot(out _).BootOverride);
+    }
+
+    [Fact]
+    public async Task GetSystem_ExpandsProcessorsInOneRequest_AndRemembersWhereTheSystemIs()
+    {
+        var first = await Driver.GetSystemAsync(EndpointOf(Node), Ct);
+        var navigation = _requests.Take();
+        var second = await Driver.GetSystemAsync(EndpointOf(Node), Ct);
+
+        var prefix = $"/bmc/{Node.Id}/redfish/v1";
+        Assert.Equal<string>([$"GET {prefix}", $"GET {prefix}/Systems", $"GET {prefix}/Systems/1", $"GET {prefix}/Systems/1/Processors?$expand=.($levels=1)"], navigation);
+        Assert.Equal<string>([$"GET {prefix}/Systems/1", $"GET {prefix}/Systems/1/Processors?$expand=.($levels=1)"], _requests.Take());
+        Assert.Equal(8, first.Gpus.Count);
+        Assert.Equal(first.Gpus, second.Gpus);
+    }
+
+    [Fact]
+    public async Task GetSystem_OnABmcWithoutExpand_FollowsEveryProcessorLink()
+    {
+        Node.SupportsExpand = false;
+
+        var system = await Driver.GetSystemAsync(EndpointOf(Node), Ct);
+
+        var requests = _requests.Take();
+        Assert.Equal(3 + 1 + 9, requests.Count); // navigation, the collection, then the CPU and 8 GPUs one by one
+        Assert.DoesNotContain(requests, r => r.Contains("$expand", StringComparison.Ordinal));
+        Assert.Equal(new BmcGpu("GPU3", "H100-SXM5-80GB", "GPU-SN-003"), system.Gpus[3]);
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("*($levels=5)")]
+    public async Task UnsupportedExpand_AnswersARedfishError(string expand)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, $"/bmc/{Node.Id}/redfish/v1/Systems/1/Processors?$expand={Uri.EscapeDataString(expand)}"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:s3cret"u8.ToArray()));
+
+        var response = await _http!.SendAsync(request, Ct);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("Base.1.8.QueryParameterValueFormatError", (string?)body["error"]!["code"]);
+    }
+
+    [Fact]
+    public async Task RememberedSystem_AnsweringNotFound_IsFoundAgainFromTheServiceRoot()
+    {
+        var moving = new MovingSystemBmc();
+        var driver = new RedfishBmcDriver(new HttpClient(moving), TimeSpan.FromSeconds(1));
+        var endpoint = new BmcEndpoint(new Uri("http://bmc.test/"), "admin", "s3cret");
+        await driver.ResetAsync(endpoint, ResetKind.On, Ct);
+
+        moving.SystemId = "2"; // the BMC was replaced: its system has another id now
+        await driver.ResetAsync(endpoint, ResetKind.ForceOff, Ct);
+
+        Assert.Equal<string>(["POST /redfish/v1/Systems/1/Actions/ComputerSystem.Reset On", "POST /redfish/v1/Systems/2/Actions/ComputerSystem.Reset ForceOff"], moving.Resets);
+    }
+
+    /// <summary>The requests a driver sent, as "METHOD path?query".</summary>
+    private sealed class RequestLog
+    {
+        private readonly List<string> _seen = [];
+
+        public List<string> Take()
+        {
+            lock (_seen)
+            {
+                var taken = _seen.ToList();
+                _seen.Clear();
+                return taken;
+            }
+        }
+
+        public sealed class Handler(RequestLog log) : DelegatingHandler(new HttpClientHandler())
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                lock (log._seen)
+                {
+                    log._seen.Add($"{request.Method} {Uri.UnescapeDataString(request.RequestUri!.PathAndQuery)}");
+                }
+                return base.SendAsync(request, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A wire-level fake for what the simulated BMCs cannot do: a system whose path changes under the driver.</summary>
+    private sealed class MovingSystemBmc : HttpMessageHandler
+    {
+        public string SystemId { get; set; } = "1";
+
+        public List<string> Resets { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            var system = $"/redfish/v1/Systems/{SystemId}";
+            System.Text.Json.Nodes.JsonNode? body = path switch
+            {
+                "/redfish/v1" => new System.Text.Json.Nodes.JsonObject { ["Systems"] = new System.Text.Json.Nodes.JsonObject { ["@odata.id"] = "/redfish/v1/Systems" } },
+                "/redfish/v1/Systems" => new System.Text.Json.Nodes.JsonObject { ["Members"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["@odata.id"] = system }) },
+                _ when path == system => new System.Text.Json.Nodes.JsonObject
+                {
+                    ["@odata.id"] = system,
+                    ["Actions"] = new System.Text.Json.Nodes.JsonObject { ["#ComputerSystem.Reset"] = new System.Text.Json.Nodes.JsonObject { ["target"] = $"{system}/Actions/ComputerSystem.Reset" } },
+                },
+                _ => null,
+            };
+            if (request.Method == HttpMethod.Post && path == $"{system}/Actions/ComputerSystem.Reset")
+            {
+                var reset = System.Text.Json.Nodes.JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!["ResetType"];
+                Resets.Add($"POST {path} {reset}");
+                return new HttpResponseMessage(System.Net.HttpStatusCode.NoContent);
+            }
+            return body is null
+                ? new HttpResponseMessage(System.Net.HttpStatusCode.NotFound) { Content = new StringContent("""{"error":{"code":"Base.1.8.ResourceMissingAtURI","message":"gone"}}""") }
+                : new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        }
     }
 }
