@@ -6,6 +6,7 @@ using Dflare.Persistence.Store;
 using Dflare.Server.Api.Problems;
 using Dflare.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,7 @@ internal sealed class AgentCertificateAuthentication(
         }
         var ca = Context.RequestServices.GetRequiredService<AgentCertificateAuthority>();
         await ca.EnsureAsync(Context.RequestAborted);
-        if (!ca.IsValidClientCertificate(certificate))
+        if (!IsValid(ca, certificate))
         {
             return AuthenticateResult.Fail("the client certificate is not a valid agent certificate (unknown issuer, expired, or not for client authentication)");
         }
@@ -58,6 +59,33 @@ internal sealed class AgentCertificateAuthentication(
         var identity = new ClaimsIdentity([new Claim(NodeClaim, node), new Claim(SerialClaim, serial)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>The chain is built once per connection (an agent keeps its connection for many heartbeats and a
+    /// connection keeps its certificate); validity in time is checked on every request.</summary>
+    private bool IsValid(AgentCertificateAuthority ca, X509Certificate2 certificate)
+    {
+        var now = Context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+        {
+            return false;
+        }
+        var connection = Context.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (connection is not null && connection.TryGetValue(ValidatedCertificateKey, out var validated) && ReferenceEquals(validated, certificate))
+        {
+            return true;
+        }
+        if (!ca.IsValidClientCertificate(certificate))
+        {
+            return false;
+        }
+        if (connection is not null)
+        {
+            connection[ValidatedCertificateKey] = certificate;
+        }
+        return true;
+    }
+
+    private static readonly object ValidatedCertificateKey = new();
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using Dflare.Core.Provisioning.Agents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,17 +62,30 @@ internal static class Listeners
                     listener.Options = listen;
                     var ca = kestrel.ApplicationServices.GetRequiredService<AgentCertificateAuthority>();
                     string[] names = agents.AdvertisedUrl is { } advertised ? [new Uri(advertised).Host] : [];
-                    listen.UseHttps(https =>
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        https.ServerCertificateSelector = (_, _) => ca.ServerCertificate(names);
-                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                        // Checked per request by the agent authentication, which also knows revocations.
-                        https.AllowAnyClientCertificate();
+                        OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = ca.ServerCertificateContext(names),
+                            // Asked for, not required: the bootstrap call has none yet. Checked per request by the
+                            // agent authentication, which also knows revocations.
+                            ClientCertificateRequired = true,
+                            CertificateChainPolicy = ca.ClientChainPolicy(),
+#pragma warning disable CA5359 // a client's certificate, not a server's: checked per request (see below)
+                            RemoteCertificateValidationCallback = DeferClientCertificateCheck,
+#pragma warning restore CA5359
+                        }),
                     });
                 });
             }
         });
     }
+
+    /// <summary>The handshake takes any client certificate, or none: whether it is a valid agent certificate (chain to
+    /// the agent CA, client usage, validity, revocation, current serial) is decided per request by
+    /// <c>AgentCertificateAuthentication</c>, which can answer a problem document instead of a broken handshake.</summary>
+    private static bool DeferClientCertificateCheck(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+        System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors) => true;
 
     public static bool TryParse(string url, out Uri address)
     {

@@ -66,6 +66,8 @@ internal sealed partial class NodeOnboarding(
                 {
                     started++;
                 }
+                // Each start saves its own run; tracking them all would make every later save re-scan the earlier ones.
+                db.ChangeTracker.Clear();
             }
             return started;
         }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Dflare.Core.Secrets;
@@ -23,6 +24,7 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
     private readonly Lock _serverGate = new();
     private X509Certificate2? _ca;
     private X509Certificate2? _serverCertificate;
+    private SslStreamCertificateContext? _serverContext;
 
     /// <summary>The CA certificate (with its key), created in the store on first use.</summary>
     public X509Certificate2 Certificate => _ca ?? throw new InvalidOperationException("The agent CA is not loaded; call EnsureAsync first.");
@@ -54,8 +56,11 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
         if (row is null)
         {
             var now = time.GetUtcNow();
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-            var request = new CertificateRequest(new X500DistinguishedName("CN=Dflare node agent CA"), key, HashAlgorithmName.SHA384);
+            // P-256: 128-bit security, and the curve OpenSSL has optimised code for. On these machines a P-384 signature
+            // costs ~1.9 ms and a chain check ~2.9 ms against ~0.3 ms for P-256, paid for every node an operator adds.
+            // A CA created as P-384 by an earlier version keeps working.
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest(new X500DistinguishedName("CN=Dflare node agent CA"), key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
@@ -97,6 +102,21 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         var now = time.GetUtcNow();
         return request.Create(Certificate, now.AddMinutes(-1), now + lifetime, NewSerial());
+    }
+
+    /// <summary>The agent listener's TLS certificate as a context built once: a context made per handshake (what a
+    /// certificate selector gets) builds the certificate's chain on every connection of every agent.</summary>
+    public SslStreamCertificateContext ServerCertificateContext(IReadOnlyList<string> hostNames)
+    {
+        var certificate = ServerCertificate(hostNames);
+        lock (_serverGate)
+        {
+            if (_serverContext?.TargetCertificate != certificate)
+            {
+                _serverContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+            }
+            return _serverContext;
+        }
     }
 
     /// <summary>The agent listener's TLS certificate for loopback and the configured names, issued once per process.</summary>
@@ -151,14 +171,7 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
     /// <summary>Whether <paramref name="certificate"/> chains to this CA, is valid now and is a client certificate.</summary>
     public bool IsValidClientCertificate(X509Certificate2 certificate)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Certificate);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
-        chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthentication);
-        // Never fetch what a presented certificate points at (AIA): anyone may present one here.
-        chain.ChainPolicy.DisableCertificateDownloads = true;
+        using var chain = new X509Chain { ChainPolicy = ClientChainPolicy() };
         try
         {
             return chain.Build(certificate);
@@ -173,6 +186,23 @@ public sealed class AgentCertificateAuthority(IServiceScopeFactory scopes, Func<
                 }
             }
         }
+    }
+
+    /// <summary>How an agent's client certificate is checked: it chains to this CA alone, is valid now and is for client
+    /// authentication. Also given to the TLS handshake, so that it never consults the system's trust stores.</summary>
+    public X509ChainPolicy ClientChainPolicy()
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTime = time.GetUtcNow().UtcDateTime,
+            // Never fetch what a presented certificate points at (AIA): anyone may present one here.
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(Certificate);
+        policy.ApplicationPolicy.Add(ClientAuthentication);
+        return policy;
     }
 
     public void Dispose()
