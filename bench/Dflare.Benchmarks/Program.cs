@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Running;
 using Dflare.Benchmarks.Provisioning;
 
-// `fleet N [postgres]` provisions a simulated fleet end to end; anything else goes to BenchmarkDotNet.
+// `fleet N [postgres] [in-process]` provisions a simulated fleet end to end; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "fleet")
 {
     return await FleetProvisioningBenchmark.RunAsync(args);
 }
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(FleetProvisioningBenchmark).Assembly).Run(args);
 return 0;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Dflare.Persistence.Store;
 using Dflare.Server.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -7,18 +8,23 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dflare.Benchmarks.Provisioning;
 
 /// <summary>
-/// Provisions a whole simulated fleet at once with zero simulated hardware delay and measures what it costs: process
-/// CPU time per node and peak memory, from the server's start until every node is Ready. Not a BenchmarkDotNet
-/// benchmark (one run is minutes, not microseconds): <c>dotnet run -c Release --project bench/Dflare.Benchmarks --
-/// fleet 1000 [postgres]</c>. The simulated machines and their agents run in the same process, so the CPU figure is
-/// an upper bound on the control plane's own share (TLS handshakes and requests are paid on both sides).
+/// Provisions a whole simulated fleet at once with zero simulated hardware delay and measures what the control plane
+/// pays: its CPU time per node and its peak memory, from the server's start until every node is Ready. Not a
+/// BenchmarkDotNet benchmark (one run is minutes, not microseconds): <c>dotnet run -c Release --project
+/// bench/Dflare.Benchmarks -- fleet 1000 [postgres] [in-process]</c>.
+/// By default the simulated datacenter runs as its own process (<c>dflare-sim</c>), so this process is the control
+/// plane alone and both figures are its own; the simulator's CPU is reported beside them. <c>in-process</c> runs the
+/// simulation inside the server instead (BMCs called in process, no Redfish over HTTP), the upper bound of earlier runs.
 /// </summary>
 public static class FleetProvisioningBenchmark
 {
+    private const string Credential = "dfl_bench_admin_credential_0123456789abcdef";
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var nodes = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+        var nodes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
         var onPostgres = args.Contains("postgres");
+        var inProcess = args.Contains("in-process");
         var postgres = onPostgres ? Environment.GetEnvironmentVariable("DFLARE_BENCH_POSTGRES") : null;
         if (onPostgres && postgres is null)
         {
@@ -39,7 +45,8 @@ public static class FleetProvisioningBenchmark
                 ["Server:Urls"] = "http://127.0.0.1:0",
                 ["Agents:Url"] = "https://127.0.0.1:0",
                 ["Store:DataDirectory"] = directory.FullName,
-                ["Simulation:Enabled"] = "true",
+                ["Bootstrap:AdminCredential"] = Credential,
+                ["Simulation:Enabled"] = inProcess ? "true" : "false",
                 ["Simulation:Topology"] = topology,
                 ["Simulation:TimeScale"] = "0",
                 ["Simulation:BmcProtocol"] = "InProcess",
@@ -61,9 +68,12 @@ public static class FleetProvisioningBenchmark
             var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await using var server = await DflareServer.StartAsync([], settings);
+            process.Refresh();
+            var cpuStarted = process.TotalProcessorTime - cpuBefore;
+            using var simulator = inProcess ? null : StartSimulator(server.BaseAddress, topology);
             var ready = 0;
             var deadline = TimeSpan.FromMinutes(30);
-            while (clock.Elapsed < deadline)
+            while (clock.Elapsed < deadline && simulator is not { HasExited: true })
             {
                 ready = await CountAsync(server, "Ready");
                 var failed = await CountAsync(server, "Failed");
@@ -76,9 +86,17 @@ public static class FleetProvisioningBenchmark
             clock.Stop();
             process.Refresh();
             var cpu = process.TotalProcessorTime - cpuBefore;
-            Console.WriteLine($"fleet: {total} nodes, {ready} Ready in {clock.Elapsed.TotalSeconds:F1} s on {(postgres is null ? "SQLite" : "PostgreSQL")}; " +
-                $"process CPU {cpu.TotalSeconds:F1} s = {cpu.TotalMilliseconds / Math.Max(1, total):F1} ms per node; " +
-                $"peak working set {process.PeakWorkingSet64 / (1024 * 1024)} MiB; {Environment.ProcessorCount} cores");
+            var simulatorCpu = simulator is { HasExited: false } ? simulator.TotalProcessorTime : TimeSpan.Zero;
+            simulator?.Kill(entireProcessTree: true);
+            var perNode = cpu.TotalMilliseconds / Math.Max(1, total);
+            var perNodeAfterStart = (cpu - cpuStarted).TotalMilliseconds / Math.Max(1, total);
+            Console.WriteLine(
+                $"fleet: {total} nodes, {ready} Ready in {clock.Elapsed.TotalSeconds:F1} s on {(postgres is null ? "SQLite" : "PostgreSQL")}, " +
+                $"simulation {(inProcess ? "in process" : "in its own process")}; " +
+                $"{(inProcess ? "control plane + simulation" : "control plane")} CPU {cpu.TotalSeconds:F1} s = {perNode:F1} ms per node " +
+                $"({perNodeAfterStart:F1} ms per node after the {cpuStarted.TotalSeconds:F1} s start); " +
+                $"peak working set {process.PeakWorkingSet64 / (1024 * 1024)} MiB" +
+                (inProcess ? "" : $"; dflare-sim CPU {simulatorCpu.TotalSeconds:F1} s") + $"; {Environment.ProcessorCount} cores");
             return ready == total ? 0 : 1;
         }
         finally
@@ -86,6 +104,18 @@ public static class FleetProvisioningBenchmark
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>dflare-sim next to this benchmark's own assembly (the project reference copies it there).</summary>
+    private static Process StartSimulator(Uri controlPlane, string topology)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "dflare-sim.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = false, RedirectStandardError = false };
+        foreach (var arg in new[] { dll, "--control-plane", controlPlane.ToString(), "--token", Credential, "--topology", topology, "--time-scale", "0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("dflare-sim did not start");
     }
 
     private static async Task<int> CountAsync(DflareServer server, string state)
