@@ -1,5 +1,6 @@
 using Dflare.Persistence.Access;
 using Dflare.Persistence.Api;
+using Dflare.Persistence.Identity;
 using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Tenancy;
@@ -49,6 +50,26 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<WorkflowStepRow> WorkflowSteps => Set<WorkflowStepRow>();
 
     public DbSet<WorkflowEventRow> WorkflowEvents => Set<WorkflowEventRow>();
+
+    public DbSet<RealmKeyRow> RealmKeys => Set<RealmKeyRow>();
+
+    public DbSet<PrincipalRow> Principals => Set<PrincipalRow>();
+
+    public DbSet<GroupMemberRow> GroupMembers => Set<GroupMemberRow>();
+
+    public DbSet<RoleBindingRow> RoleBindings => Set<RoleBindingRow>();
+
+    public DbSet<RefreshTokenRow> RefreshTokens => Set<RefreshTokenRow>();
+
+    public DbSet<DeviceAuthorizationRow> DeviceAuthorizations => Set<DeviceAuthorizationRow>();
+
+    public DbSet<CustomRoleRow> CustomRoles => Set<CustomRoleRow>();
+
+    public DbSet<AccessPolicyRow> AccessPolicies => Set<AccessPolicyRow>();
+
+    public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
+
+    public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,0 +1,45 @@
+namespace Dflare.Core.Identity;
+
+/// <summary>
+/// Every permission a route can require. Platform permissions act on what the operator owns (inventory, tenants as
+/// a whole); tenant permissions act inside one tenant and are granted by tenant roles.
+/// </summary>
+public static class Permissions
+{
+    public const string TenantsRead = "tenants.read";
+    public const string TenantsCreate = "tenants.create";
+    public const string TenantsUpdate = "tenants.update";
+    public const string TenantsDelete = "tenants.delete";
+    public const string ProjectsRead = "projects.read";
+    public const string ProjectsCreate = "projects.create";
+    public const string ProjectsUpdate = "projects.update";
+    public const string ProjectsDelete = "projects.delete";
+    public const string IdentityRead = "identity.read";
+    public const string IdentityManage = "identity.manage";
+    public const string AuditRead = "audit.read";
+    public const string AuditVerify = "audit.verify";
+    public const string BillingRead = "billing.read";
+    public const string ClustersRead = "clusters.read";
+    public const string ClustersCreate = "clusters.create";
+    public const string ClustersDelete = "clusters.delete";
+    public const string InventoryRead = "inventory.read";
+    public const string InventoryWrite = "inventory.write";
+    public const string NodesOperate = "nodes.operate";
+    public const string OperationsRead = "operations.read";
+    public const string OperationsCancel = "operations.cancel";
+    public const string RealmKeysRotate = "realms.rotate-keys";
+
+    /// <summary>Only the platform realm can hold these: they reach beyond one tenant.</summary>
+    public static readonly IReadOnlySet<string> PlatformOnly = new HashSet<string>(StringComparer.Ordinal)
+    {
+        TenantsCreate, TenantsUpdate, TenantsDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead,
+        OperationsCancel, AuditVerify, RealmKeysRotate,
+    };
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        TenantsRead, TenantsCreate, TenantsUpdate, TenantsDelete, ProjectsRead, ProjectsCreate, ProjectsUpdate,
+        ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
+        ClustersDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead, OperationsCancel, RealmKeysRotate,
+    };
+}
