@@ -16,7 +16,7 @@ public sealed class AdminCredentials(DflareDbContext db, TimeProvider time)
 {
     public const string GeneratedName = "bootstrap-admin";
     public const string ConfiguredName = "configured-admin";
-    private const string TokenPrefix = "dfl_";
+    public const string TokenPrefix = "dfl_";
 
     /// <summary>Makes sure an administrator can sign in. Returns a newly generated credential to show once, or null.</summary>
     public async Task<string?> EnsureAsync(BootstrapOptions options, CancellationToken cancellationToken)

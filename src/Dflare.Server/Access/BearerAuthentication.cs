@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Dflare.Core.Identity;
 using Dflare.Server.Api.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -9,13 +10,16 @@ using Microsoft.Extensions.Options;
 
 namespace Dflare.Server.Access;
 
-/// <summary>Accepts <c>Authorization: Bearer &lt;admin credential&gt;</c>; answers 401 and 403 as problem documents.</summary>
-internal sealed class AdminCredentialAuthentication(
+/// <summary>
+/// <c>Authorization: Bearer …</c>: a realm's access token (a JWT, checked by <see cref="AccessTokenValidator"/>), or
+/// the bootstrap admin credential (<c>dfl_…</c>), which stands for a platform-admin of the platform realm. Answers
+/// 401 and 403 as problem documents; why a token was refused goes to the log, not to the caller.
+/// </summary>
+internal sealed partial class BearerAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "AdminCredential";
-    public const string PlatformAdminRole = "platform-admin";
+    public const string SchemeName = "Bearer";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -25,27 +29,40 @@ internal sealed class AdminCredentialAuthentication(
             return AuthenticateResult.NoResult();
         }
         var presented = header["Bearer ".Length..].Trim();
-        var credentials = Context.RequestServices.GetRequiredService<AdminCredentials>();
-        var row = await credentials.FindAsync(presented, Context.RequestAborted);
-        if (row is null)
+        if (presented.StartsWith(AdminCredentials.TokenPrefix, StringComparison.Ordinal))
         {
-            return AuthenticateResult.Fail("The bearer credential is not known.");
+            var row = await Context.RequestServices.GetRequiredService<AdminCredentials>().FindAsync(presented, Context.RequestAborted);
+            if (row is null)
+            {
+                return AuthenticateResult.Fail("The bearer credential is not known.");
+            }
+            var admin = new AccessSubject(Realms.Platform, row.Id.ToString(), row.Name, PrincipalKinds.ServiceAccount, [], [new RoleGrant(BuiltInRoles.PlatformAdmin, null)]);
+            return Success(new ClaimsIdentity(admin.ToClaims(), SchemeName, AccessSubject.NameClaim, AccessSubject.RolesClaim));
         }
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, row.Id.ToString()), new Claim(ClaimTypes.Name, row.Name), new Claim(ClaimTypes.Role, PlatformAdminRole)],
-            SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        var (principal, error) = await Context.RequestServices.GetRequiredService<AccessTokenValidator>().ValidateAsync(presented, Context.RequestAborted);
+        if (principal is null)
+        {
+            LogRefused(Logger, error!);
+            return AuthenticateResult.Fail("The access token is not valid.");
+        }
+        return Success((ClaimsIdentity)principal.Identity!);
     }
+
+    private static AuthenticateResult Success(ClaimsIdentity identity) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer realm=\"dflare\"";
         await new ProblemResult(Problem.Create(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthenticated, "Authentication is required.",
-            "Send Authorization: Bearer <credential>. The admin credential is printed once on first start; `dflare-server rotate-admin-credential` issues a new one."))
+            "Send Authorization: Bearer <access token> from your realm's token endpoint (/realms/{realm}/protocol/openid-connect/token), or the bootstrap admin credential."))
             .ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         await new ProblemResult(Problem.Create(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Not allowed.",
             "The credential is valid but may not do this.")).ExecuteAsync(Context);
+
+    [LoggerMessage(1, LogLevel.Information, "Bearer token refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }

@@ -13,4 +13,10 @@ public sealed class ApiOptions
 
     /// <summary>How long a create's Idempotency-Key is remembered. Default: 24 hours.</summary>
     public int IdempotencyKeyRetentionHours { get; set; } = 24;
+
+    /// <summary>Requests one tenant (all its callers together; operators count as the platform) may make per minute; more answer 429 with Retry-After. 0 turns the limit off. Default: 6,000.</summary>
+    public int TenantRequestsPerMinute { get; set; } = 6000;
+
+    /// <summary>Requests one credential (an access token, a service account's, the bootstrap credential) may make per minute. 0 turns the limit off. Default: 1,200.</summary>
+    public int TokenRequestsPerMinute { get; set; } = 1200;
 }

@@ -30,7 +30,7 @@ public static class DflareConfiguration
         // Authentication pulls in Data Protection, which warns about unencrypted keys; Dflare issues no cookies.
         ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
         // Every refused credential is already a logged 401 request line.
-        ["Logging:LogLevel:Dflare.Server.Access.AdminCredentialAuthentication"] = "Warning",
+        ["Logging:LogLevel:Dflare.Server.Access.BearerAuthentication"] = "Warning",
     };
 
     /// <summary>Replaces <paramref name="configuration"/>'s sources with Dflare's. Throws <see cref="ConfigurationException"/>

@@ -1,3 +1,4 @@
+using Dflare.Core.Identity;
 using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
 using Microsoft.Extensions.Options;
@@ -51,6 +52,14 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         if (options.IdempotencyKeyRetentionHours is < 1 or > 24 * 30)
         {
             errors.Add($"Api:IdempotencyKeyRetentionHours must be from 1 to 720; it is {options.IdempotencyKeyRetentionHours}.");
+        }
+        if (options.TenantRequestsPerMinute is < 0 or > 10_000_000)
+        {
+            errors.Add($"Api:TenantRequestsPerMinute must be from 0 (off) to 10000000; it is {options.TenantRequestsPerMinute}.");
+        }
+        if (options.TokenRequestsPerMinute is < 0 or > 10_000_000)
+        {
+            errors.Add($"Api:TokenRequestsPerMinute must be from 0 (off) to 10000000; it is {options.TokenRequestsPerMinute}.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -157,6 +166,36 @@ internal sealed class ProvisioningOptionsValidator : IValidateOptions<Provisioni
         if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
         {
             errors.Add($"{setting} must be more than zero and at most a day (e.g. 00:10:00); it is {value}.");
+        }
+    }
+}
+
+internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdentityOptions options)
+    {
+        var errors = new List<string>();
+        if (options.PublicUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0))
+        {
+            errors.Add($"Identity:PublicUrl must be an http or https address without a query, such as https://dflare.example.com; it is '{url}'.");
+        }
+        Range(errors, "AccessTokenMinutes", options.AccessTokenMinutes, 1, IdentityLimits.MaxAccessTokenMinutes);
+        Range(errors, "RefreshTokenDays", options.RefreshTokenDays, 1, 365);
+        Range(errors, "DeviceCodeMinutes", options.DeviceCodeMinutes, 1, 60);
+        Range(errors, "DevicePollSeconds", options.DevicePollSeconds, 1, 60);
+        Range(errors, "KeyRotationDays", options.KeyRotationDays, 1, 365);
+        Range(errors, "ClockSkewSeconds", options.ClockSkewSeconds, 0, IdentityLimits.MaxClockSkewSeconds);
+        Range(errors, "PasswordMemoryKiB", options.PasswordMemoryKiB, 8192, 1024 * 1024);
+        Range(errors, "PasswordIterations", options.PasswordIterations, 1, 10);
+        Range(errors, "AuditCheckpointEvery", options.AuditCheckpointEvery, 1, 1_000_000);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Range(List<string> errors, string setting, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"Identity:{setting} must be from {min} to {max}; it is {value}.");
         }
     }
 }

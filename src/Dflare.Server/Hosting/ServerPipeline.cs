@@ -1,9 +1,13 @@
+using Dflare.Server.Access;
 using Dflare.Server.Api.Agents;
+using Dflare.Server.Api.Audit;
+using Dflare.Server.Api.Identity;
 using Dflare.Server.Api.Inventory;
 using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Prometheus;
 
 namespace Dflare.Server.Hosting;
@@ -21,8 +25,11 @@ internal static class ServerPipeline
         app.UseAgentListenerOnly();
         app.UseRouting();
         app.UseHttpMetrics();
+        app.UseMiddleware<AuditMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseMiddleware<AuthorizationGate>();
         app.UseWorkflowRunGauges();
 
         app.MapHealth();
@@ -33,6 +40,11 @@ internal static class ServerPipeline
         api.MapTenancy();
         api.MapInventory();
         api.MapOperations();
+        api.MapAudit();
+        var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
+        realm.MapPrincipals();
+        realm.MapAccessRules();
+        app.MapOidc();
         app.MapAgents();
         app.MapBoot();
         SimulationHosting.Map(app);

@@ -1,3 +1,4 @@
+using Dflare.Core.Identity;
 using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
 using Dflare.Server.Access;
@@ -33,6 +34,7 @@ public static class ServerServices
         AddValidatedOptions<WorkflowOptions, WorkflowOptionsValidator>(services, WorkflowOptions.SectionName);
         AddValidatedOptions<AgentOptions, AgentOptionsValidator>(services, AgentOptions.SectionName);
         AddValidatedOptions<ProvisioningOptions, ProvisioningOptionsValidator>(services, ProvisioningOptions.SectionName);
+        AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(services, IdentityOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -54,6 +56,7 @@ public static class ServerServices
         services.AddDflareSimulation();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
+        AddIdentity(services);
         services.AddHostedService<IdempotencyRecordSweeper>();
 
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
@@ -61,14 +64,33 @@ public static class ServerServices
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-        services.AddAuthentication(AdminCredentialAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, AdminCredentialAuthentication>(AdminCredentialAuthentication.SchemeName, null);
+        services.AddAuthentication(BearerAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+        services.AddDflareRateLimits();
         // Every endpoint needs a caller unless it says otherwise: a new route cannot be open by omission.
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         services.AddHealthChecks().AddCheck<StoreReadinessCheck>("store", tags: [HealthEndpoints.ReadyTag]);
         services.AddDflareOpenApi();
         return services;
+    }
+
+    /// <summary>Realms, tokens, the policy decision point and the audit log (docs/identity.md).</summary>
+    private static void AddIdentity(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new IssuerAddress(() =>
+        {
+            var configured = sp.GetRequiredService<IOptions<IdentityOptions>>().Value.PublicUrl;
+            var address = configured ?? sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.TrimEnd('/') + "/");
+        }));
+        services.TryAddSingleton<RealmKeys>();
+        services.TryAddSingleton<AccessTokenValidator>();
+        services.TryAddSingleton<PolicyDecisionPoint>();
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<PasswordHasher>();
+        services.AddScoped<TokenService>();
     }
 
     private static ServerOptions RawServerOptions(IConfiguration configuration) =>

@@ -1,3 +1,5 @@
+using Dflare.Core.Identity;
+using Dflare.Server.Access;
 using System.Text.Json.Nodes;
 using Dflare.Core.Inventory;
 using Dflare.Core.Provisioning;
@@ -19,10 +21,10 @@ public static class EnrollmentEndpoints
 {
     public static void MapEnrollment(this RouteGroupBuilder api)
     {
-        api.MapPost("/manifests", ApplyManifestAsync).WithName("applyInventoryManifest").WithTags("Inventory")
+        api.MapPost("/manifests", ApplyManifestAsync).RequirePermission(Permissions.InventoryWrite).WithName("applyInventoryManifest").WithTags("Inventory")
             .WithSummary("Enrol sites, racks, SKUs, images and nodes from an expected-machines list, all or nothing; existing names are left as they are.")
             .Produces<ManifestResult>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        api.MapPost("/discoveries", DiscoverAsync).WithName("discoverBmcs").WithTags("Inventory")
+        api.MapPost("/discoveries", DiscoverAsync).RequirePermission(Permissions.InventoryWrite).WithName("discoverBmcs").WithTags("Inventory")
             .WithSummary("Crawl BMC addresses and enrol every machine that answers; answers the operation, whose output lists what was found.")
             .Produces<Operation>(StatusCodes.Status202Accepted).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
     }

@@ -1,4 +1,6 @@
+using Dflare.Core.Identity;
 using Dflare.Core.Inventory;
+using Dflare.Server.Access;
 using Dflare.Core.Provisioning.Images;
 using Dflare.Core.Resources;
 using System.Text.Json.Nodes;
@@ -19,31 +21,33 @@ namespace Dflare.Server.Api.Inventory;
 /// <summary>The operator's description of the datacenter: <c>/api/v1/sites</c>, <c>/racks</c>, <c>/skus</c> and <c>/nodes</c>.</summary>
 public static class InventoryEndpoints
 {
+    private static readonly ResourceAccess Access = ResourceAccess.Platform(Permissions.InventoryRead, Permissions.InventoryWrite);
+
     public static void MapInventory(this RouteGroupBuilder api)
     {
-        api.MapGroup("/sites").MapResource(new SiteKind(), ScopeResolvers.Platform);
-        api.MapGroup("/racks").MapResource(new RackKind(), ScopeResolvers.Platform);
-        api.MapGroup("/skus").MapResource(new SkuKind(), ScopeResolvers.Platform);
+        api.MapGroup("/sites").MapResource(new SiteKind(), ScopeResolvers.Platform, Access);
+        api.MapGroup("/racks").MapResource(new RackKind(), ScopeResolvers.Platform, Access);
+        api.MapGroup("/skus").MapResource(new SkuKind(), ScopeResolvers.Platform, Access);
         var services = ((IEndpointRouteBuilder)api).ServiceProvider;
-        var nodes = api.MapGroup("/nodes").MapResource(new NodeKind(services.GetRequiredService<SecretProtector>), ScopeResolvers.Platform);
-        api.MapGroup("/images").MapResource(new GoldenImageKind(), ScopeResolvers.Platform);
+        var nodes = api.MapGroup("/nodes").MapResource(new NodeKind(services.GetRequiredService<SecretProtector>), ScopeResolvers.Platform, Access);
+        api.MapGroup("/images").MapResource(new GoldenImageKind(), ScopeResolvers.Platform, Access);
         api.MapEnrollment();
         nodes.MapPost("{name}/inspect", (DflareDbContext db, WorkflowClient workflows, string name, CancellationToken ct) =>
                 StartAsync(db, workflows, name, InspectNodeWorkflow.Name, NodeState.Inspecting, [NodeState.Enrolled, NodeState.Available, NodeState.Failed, NodeState.Maintenance], ct))
-            .WithName("inspectNode")
+            .RequirePermission(Permissions.NodesOperate).WithName("inspectNode")
             .WithSummary("Read the node's hardware through its BMC and check it against its SKU; answers the operation.")
             .Produces<Operation>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         nodes.MapPost("{name}/provision", (DflareDbContext db, WorkflowClient workflows, string name, CancellationToken ct) =>
                 StartAsync(db, workflows, name, ProvisionNodeWorkflow.Name, NodeState.Provisioning, [NodeState.Available, NodeState.Ready, NodeState.Draining], ct))
-            .WithName("provisionNode")
+            .RequirePermission(Permissions.NodesOperate).WithName("provisionNode")
             .WithSummary("PXE boot the node into its golden image, run cloud-init and wait for its agent; answers the operation.")
             .Produces<Operation>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        nodes.MapPost("{name}/revoke-agent", RevokeAgentAsync).WithName("revokeNodeAgent")
+        nodes.MapPost("{name}/revoke-agent", RevokeAgentAsync).RequirePermission(Permissions.NodesOperate).WithName("revokeNodeAgent")
             .WithSummary("Refuse every certificate the node's agent holds, from now on; provisioning the node again issues new ones.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
-        nodes.MapGet("{name}/history", HistoryAsync).WithName("nodeHistory")
+        nodes.MapGet("{name}/history", HistoryAsync).RequirePermission(Permissions.InventoryRead).WithName("nodeHistory")
             .WithSummary("The node's state transitions, newest first, each with its reason and the operation that made it.")
             .Produces<NodeHistory>().ProducesProblem(StatusCodes.Status404NotFound);
     }

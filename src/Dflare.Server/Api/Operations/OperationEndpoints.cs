@@ -1,3 +1,5 @@
+using Dflare.Core.Identity;
+using Dflare.Server.Access;
 using Dflare.Core.Resources;
 using Dflare.Core.Workflows;
 using Dflare.Persistence.Store;
@@ -21,16 +23,16 @@ public static class OperationEndpoints
     public static void MapOperations(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/operations").WithTags("Operations");
-        group.MapGet("", ListAsync).WithName("listOperations")
+        group.MapGet("", ListAsync).RequirePermission(Permissions.OperationsRead).WithName("listOperations")
             .WithSummary("List operations, newest last; filter by workflow, target and phase.")
             .Produces<ResourceList<Operation>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("{id}", GetAsync).WithName("getOperation")
+        group.MapGet("{id}", GetAsync).RequirePermission(Permissions.OperationsRead).WithName("getOperation")
             .WithSummary("Read one operation: phase, current step, and each step's attempts, errors and timings.")
             .Produces<Operation>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("{id}/events", EventsAsync).WithName("listOperationEvents")
+        group.MapGet("{id}/events", EventsAsync).RequirePermission(Permissions.OperationsRead).WithName("listOperationEvents")
             .WithSummary("The operation's transitions, in order.")
             .Produces<IReadOnlyList<OperationEvent>>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("{id}/cancel", CancelAsync).WithName("cancelOperation")
+        group.MapPost("{id}/cancel", CancelAsync).RequirePermission(Permissions.OperationsCancel).WithName("cancelOperation")
             .WithSummary("Stop the operation and undo its completed steps in reverse order.")
             .Produces<Operation>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

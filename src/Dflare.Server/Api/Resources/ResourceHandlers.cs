@@ -13,7 +13,7 @@ namespace Dflare.Server.Api.Resources;
 
 /// <summary>The request handlers behind <see cref="ResourceEndpoints"/>, for one kind.</summary>
 internal sealed class ResourceHandlers<TResource, TRow, TScope>(
-    IResourceKind<TResource, TRow, TScope> kind, ScopeResolver<TScope> resolveScope)
+    IResourceKind<TResource, TRow, TScope> kind, ScopeResolver<TScope> resolveScope, ListNarrowing<TRow>? narrow)
     where TResource : class, IResource
     where TRow : class, IVersionedRow
 {
@@ -41,7 +41,8 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
             return scopeProblem;
         }
         var filters = kind.ListFilters.Where(f => http.Request.Query.ContainsKey(f)).ToDictionary(f => f, f => http.Request.Query[f].ToString());
-        var (query, badParameter, filterError) = kind.Filter(kind.Query(db, scope!), filters);
+        var all = kind.Query(db, scope!);
+        var (query, badParameter, filterError) = kind.Filter(narrow is null ? all : narrow(http, all), filters);
         if (badParameter is not null)
         {
             return Problem.BadQuery(ProblemCodes.InvalidQuery, badParameter, filterError!);

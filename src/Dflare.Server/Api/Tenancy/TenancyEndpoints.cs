@@ -1,6 +1,8 @@
+using Dflare.Core.Identity;
 using Dflare.Core.Tenancy;
 using Dflare.Persistence.Store;
 using Dflare.Persistence.Tenancy;
+using Dflare.Server.Access;
 using Dflare.Server.Api.Problems;
 using Dflare.Server.Api.Resources;
 using Microsoft.AspNetCore.Builder;
@@ -15,8 +17,32 @@ public static class TenancyEndpoints
 {
     public static void MapTenancy(this RouteGroupBuilder api)
     {
-        api.MapGroup("/tenants").MapResource(new TenantKind(), ScopeResolvers.Platform);
-        api.MapGroup("/tenants/{tenant}/projects").MapResource(new ProjectKind(), ResolveTenantAsync);
+        var tenants = new ResourceAccess(
+            new(Permissions.TenantsRead, PermissionScope.Caller),
+            new(Permissions.TenantsRead, PermissionScope.Tenant, "name"),
+            new(Permissions.TenantsCreate, PermissionScope.Platform),
+            new(Permissions.TenantsUpdate, PermissionScope.Tenant, "name"),
+            new(Permissions.TenantsDelete, PermissionScope.Tenant, "name"));
+        api.MapGroup("/tenants").MapResource(new TenantKind(), ScopeResolvers.Platform, tenants, OwnTenantOnly);
+        var projects = ResourceAccess.InTenant(
+            Permissions.ProjectsRead, Permissions.ProjectsCreate, Permissions.ProjectsUpdate, Permissions.ProjectsDelete, objectIsProject: true);
+        api.MapGroup("/tenants/{tenant}/projects").MapResource(new ProjectKind(), ResolveTenantAsync, projects, GrantedProjectsOnly);
+    }
+
+    /// <summary>A tenant's people see their own tenant in the list, operators every tenant.</summary>
+    private static IQueryable<TenantRow> OwnTenantOnly(HttpContext http, IQueryable<TenantRow> rows) =>
+        http.Subject().Tenant is { } own ? rows.Where(t => t.Name == own) : rows;
+
+    /// <summary>Someone bound to some projects only sees those; a tenant-wide role sees them all.</summary>
+    private static IQueryable<ProjectRow> GrantedProjectsOnly(HttpContext http, IQueryable<ProjectRow> rows)
+    {
+        var subject = http.Subject();
+        if (subject.Tenant is null || subject.Roles.Any(r => r.Project is null))
+        {
+            return rows;
+        }
+        var granted = subject.Roles.Select(r => r.Project!).Distinct().ToList();
+        return rows.Where(p => granted.Contains(p.Name));
     }
 
     private static async Task<(TenantRow?, IResult?)> ResolveTenantAsync(HttpContext http, DflareDbContext db, CancellationToken cancellationToken)

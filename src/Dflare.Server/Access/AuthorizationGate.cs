@@ -1,0 +1,59 @@
+using Dflare.Core.Identity;
+using Dflare.Server.Api.Problems;
+using Microsoft.AspNetCore.Http;
+
+namespace Dflare.Server.Access;
+
+/// <summary>
+/// Enforces each route's <see cref="RequiresPermission"/> through the <see cref="PolicyDecisionPoint"/>. Runs after
+/// authentication and the fallback policy, so every caller here is known. A denial the caller may not even learn
+/// about (another tenant's object) answers exactly the 404 a missing tenant answers.
+/// </summary>
+internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoint decisions)
+{
+    public static readonly object DecisionKey = new();
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var requirement = http.GetEndpoint()?.Metadata.GetMetadata<RequiresPermission>();
+        var subject = http.User.Identity?.IsAuthenticated == true ? AccessSubject.From(http.User) : null;
+        if (requirement is null || subject is null)
+        {
+            await next(http);
+            return;
+        }
+        var tenant = requirement.Scope switch
+        {
+            PermissionScope.Tenant => http.Request.RouteValues[requirement.TenantRouteValue!] as string,
+            PermissionScope.Caller => subject.Tenant,
+            PermissionScope.Realm => http.Request.RouteValues[requirement.TenantRouteValue!] is string realm ? Realms.TenantOf(realm) : null,
+            _ => null,
+        };
+        var project = requirement.ProjectRouteValue is { } p ? http.Request.RouteValues[p] as string : null;
+        var request = new AccessRequest(requirement.Permission, tenant, project, RequestAttributes(http));
+        var decision = await decisions.DecideAsync(subject, request, http.RequestAborted);
+        http.Items[DecisionKey] = new GateDecision(request, decision);
+        http.Items[typeof(AccessSubject)] = subject;
+        if (decision.Allowed)
+        {
+            await next(http);
+            return;
+        }
+        var refusal = decision.HideExistence
+            ? Problem.NotFound(requirement.HiddenKind, (string)http.Request.RouteValues[requirement.TenantRouteValue!]!)
+            : Problem.Of(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Not allowed.", $"{requirement.Permission} is not granted: {decision.Reason}.");
+        await refusal.ExecuteAsync(http);
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> RequestAttributes(HttpContext http)
+    {
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["request.method"] = [http.Request.Method] };
+        if (http.Connection.RemoteIpAddress is { } ip)
+        {
+            attributes["request.ip"] = [ip.ToString()];
+        }
+        return attributes;
+    }
+}
+
+internal sealed record GateDecision(AccessRequest Request, AccessDecision Decision);
