@@ -8,9 +8,10 @@ namespace Dflare.Core.Identity;
 /// <summary>
 /// Validates a presented access token against the realm its issuer names, and only that realm's keys. The algorithm
 /// is pinned to RS256 (so <c>none</c> and HS256-with-the-public-key are refused before any key is tried), the type to
-/// <c>at+jwt</c>, the audience to the Dflare API, and expiry is required, with at most 30 s of skew.
+/// <c>at+jwt</c>, the audience to the Dflare API, and expiry is required, with at most 30 s of skew. A token of another
+/// issuer is handed to <see cref="FederatedTokenValidator"/>.
 /// </summary>
-public sealed class AccessTokenValidator(RealmKeys keys, IssuerAddress issuer, IOptions<IdentityOptions> options)
+public sealed class AccessTokenValidator(RealmKeys keys, IssuerAddress issuer, FederatedTokenValidator federated, IOptions<IdentityOptions> options)
 {
     public static readonly IReadOnlyList<string> AcceptedAlgorithms = [RealmKeys.Algorithm];
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
@@ -34,7 +35,7 @@ public sealed class AccessTokenValidator(RealmKeys keys, IssuerAddress issuer, I
         var realm = issuer.RealmOf(unverified.Issuer);
         if (realm is null)
         {
-            return (null, "the issuer is not a realm of this control plane");
+            return await federated.ValidateAsync(token, unverified.Issuer, cancellationToken);
         }
         var realmKeys = await keys.PublishedAsync(realm, unverified.Kid, cancellationToken);
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters

@@ -35,6 +35,12 @@ public sealed class IdentityOptions
     /// <summary>Argon2id passes. Default 2.</summary>
     public int PasswordIterations { get; set; } = 2;
 
+    /// <summary>Whether a realm may trust an external provider at a plain-http issuer (a lab or a test; never production). Default: false.</summary>
+    public bool AllowHttpFederation { get; set; }
+
+    /// <summary>A checkpoint is also signed this often when entries were added since the last one. Default: 5 minutes.</summary>
+    public int AuditCheckpointMinutes { get; set; } = 5;
+
     /// <summary>An audit checkpoint is signed after this many new entries. Default 1,000.</summary>
     public int AuditCheckpointEvery { get; set; } = 1000;
 }

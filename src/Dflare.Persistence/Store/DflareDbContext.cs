@@ -67,6 +67,8 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<AccessPolicyRow> AccessPolicies => Set<AccessPolicyRow>();
 
+    public DbSet<RealmFederationRow> RealmFederations => Set<RealmFederationRow>();
+
     public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
 
     public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();

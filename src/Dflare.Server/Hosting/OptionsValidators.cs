@@ -188,6 +188,7 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         Range(errors, "PasswordMemoryKiB", options.PasswordMemoryKiB, 8192, 1024 * 1024);
         Range(errors, "PasswordIterations", options.PasswordIterations, 1, 10);
         Range(errors, "AuditCheckpointEvery", options.AuditCheckpointEvery, 1, 1_000_000);
+        Range(errors, "AuditCheckpointMinutes", options.AuditCheckpointMinutes, 1, 24 * 60);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

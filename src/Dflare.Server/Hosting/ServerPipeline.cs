@@ -44,6 +44,7 @@ internal static class ServerPipeline
         var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
         realm.MapPrincipals();
         realm.MapAccessRules();
+        realm.MapFederation();
         app.MapOidc();
         app.MapAgents();
         app.MapBoot();

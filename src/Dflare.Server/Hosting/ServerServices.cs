@@ -86,7 +86,9 @@ public static class ServerServices
             return new Uri(address.TrimEnd('/') + "/");
         }));
         services.TryAddSingleton<RealmKeys>();
+        services.TryAddSingleton<FederatedTokenValidator>();
         services.TryAddSingleton<AccessTokenValidator>();
+        services.AddHostedService<AuditCheckpointer>();
         services.TryAddSingleton<PolicyDecisionPoint>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<PasswordHasher>();

@@ -507,6 +507,60 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.ToTable("principals", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Identity.RealmFederationRow", b =>
+                {
+                    b.Property<string>("Realm")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("realm");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("GroupMapping")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("group_mapping");
+
+                    b.Property<string>("GroupsClaim")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("groups_claim");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("issuer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UsernameClaim")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("username_claim");
+
+                    b.HasKey("Realm")
+                        .HasName("pk_realm_federations");
+
+                    b.HasIndex("Issuer")
+                        .IsUnique()
+                        .HasDatabaseName("ix_realm_federations_issuer");
+
+                    b.ToTable("realm_federations", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Identity.RealmKeyRow", b =>
                 {
                     b.Property<Guid>("Id")

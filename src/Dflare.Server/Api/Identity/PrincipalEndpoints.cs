@@ -23,6 +23,10 @@ public sealed record ServiceAccountCreated(string Name, string ClientId, string 
 
 public sealed record ItemList<T>(IReadOnlyList<T> Items);
 
+public sealed record GroupsSpec(IReadOnlyList<string>? Groups);
+
+public sealed record GroupView(string Name, IReadOnlyList<string> Members);
+
 /// <summary><c>/api/v1/realms/{realm}/users</c> and <c>…/service-accounts</c>: who can sign in to a realm.</summary>
 public static class PrincipalEndpoints
 {
@@ -41,7 +45,15 @@ public static class PrincipalEndpoints
                 .RequirePermissionInRealm(Permissions.IdentityManage).WithName($"delete{noun}")
                 .WithSummary("Remove the account, its group memberships and its bindings, and revoke its refresh tokens.")
                 .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            realm.MapPut($"/{path}/{{name}}/groups", (string realm, string name, HttpContext http, DflareDbContext db, CancellationToken ct) => SetGroupsAsync(realm, kind, name, http, db, ct))
+                .RequirePermissionInRealm(Permissions.IdentityManage).WithName($"set{noun}Groups")
+                .WithSummary("Replace the account's group memberships; takes effect at its next token.")
+                .Accepts<GroupsSpec>("application/json").Produces<PrincipalView>()
+                .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         }
+        realm.MapGet("/groups", ListGroupsAsync).RequirePermissionInRealm(Permissions.IdentityRead).WithName("listGroups")
+            .WithSummary("The realm's groups (every group some account belongs to), each with its members.")
+            .Produces<ItemList<GroupView>>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPost("/users", CreateUserAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createUser")
             .WithSummary("A local user who signs in with a password (at least 12 characters; stored as Argon2id).")
             .Accepts<UserSpec>("application/json").Produces<PrincipalView>(StatusCodes.Status201Created)
@@ -173,6 +185,48 @@ public static class PrincipalEndpoints
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> SetGroupsAsync(string realm, string kind, string name, HttpContext http, DflareDbContext db, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<GroupsSpec>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var row = await db.Principals.AsNoTracking().FirstOrDefaultAsync(p => p.Realm == realm && p.Kind == kind && p.Name == name, cancellationToken);
+        if (row is null)
+        {
+            return await RealmDirectory.ExistsAsync(db, realm, cancellationToken) ? Problem.NotFound(kind, name) : Problem.NotFound("Realm", realm);
+        }
+        var validation = new Validation();
+        validation.Required("groups", body.Value!.Groups);
+        ValidateGroups(validation, body.Value.Groups);
+        if (!validation.IsValid)
+        {
+            return Problem.Validation(validation.Errors);
+        }
+        var groups = body.Value.Groups!.Distinct(StringComparer.Ordinal).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.GroupMembers.Where(m => m.PrincipalId == row.Id).ExecuteDeleteAsync(cancellationToken);
+        db.GroupMembers.AddRange(groups.Select(g => new GroupMemberRow { Id = Guid.CreateVersion7(), Realm = realm, Group = g, PrincipalId = row.Id }));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(View(row, GroupMap(row, groups)));
+    }
+
+    private static async Task<IResult> ListGroupsAsync(string realm, DflareDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
+        {
+            return Problem.NotFound("Realm", realm);
+        }
+        var members = await (from m in db.GroupMembers.AsNoTracking()
+                             join p in db.Principals.AsNoTracking() on m.PrincipalId equals p.Id
+                             where m.Realm == realm
+                             select new { m.Group, p.Name }).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ItemList<GroupView>([.. members.GroupBy(m => m.Group).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new GroupView(g.Key, [.. g.Select(m => m.Name).Order(StringComparer.Ordinal)]))]));
     }
 
     internal static void ValidateName(Validation validation, string? name)

@@ -138,6 +138,24 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "realm_federations",
+                columns: table => new
+                {
+                    realm = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    issuer = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    client_id = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    groups_claim = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    username_claim = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    group_mapping = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_realm_federations", x => x.realm);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "realm_keys",
                 columns: table => new
                 {
@@ -239,6 +257,12 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_realm_federations_issuer",
+                table: "realm_federations",
+                column: "issuer",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_realm_keys_key_id",
                 table: "realm_keys",
                 column: "key_id",
@@ -295,6 +319,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "principals");
+
+            migrationBuilder.DropTable(
+                name: "realm_federations");
 
             migrationBuilder.DropTable(
                 name: "realm_keys");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Dflare.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteDflareDbContext))]
-    [Migration("20261204065904_Identity")]
+    [Migration("20261204072342_Identity")]
     partial class Identity
     {
         /// <inheritdoc />
@@ -497,6 +497,60 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_principals_realm_name");
 
                     b.ToTable("principals", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Identity.RealmFederationRow", b =>
+                {
+                    b.Property<string>("Realm")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("realm");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("GroupMapping")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_mapping");
+
+                    b.Property<string>("GroupsClaim")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("groups_claim");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("issuer");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UsernameClaim")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("username_claim");
+
+                    b.HasKey("Realm")
+                        .HasName("pk_realm_federations");
+
+                    b.HasIndex("Issuer")
+                        .IsUnique()
+                        .HasDatabaseName("ix_realm_federations_issuer");
+
+                    b.ToTable("realm_federations", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Identity.RealmKeyRow", b =>
