@@ -6,8 +6,9 @@ namespace Dflare.Core.Identity;
 /// <summary>
 /// One condition of an access policy: an attribute of the subject, the resource or the request, an operator and
 /// values. Attributes: <c>subject.realm|name|kind|groups|roles</c>, <c>resource.tenant|project</c>,
-/// <c>request.method|ip|hour|weekday</c> (UTC), and whatever an endpoint adds for its request
-/// (<c>request.gpuModel</c>, <c>request.costCeiling</c> where clusters are created).
+/// <c>resource.labels.{key}</c> (the project's labels, or the tenant's when no project is named) and
+/// <c>resource.tenantLabels.{key}</c>, <c>request.method|ip|hour|weekday</c> (UTC), and whatever an endpoint adds for
+/// its request (<c>request.gpuModel</c>, <c>request.costCeiling</c> where clusters are created).
 /// </summary>
 public sealed record AccessCondition(string Attribute, string Operator, IReadOnlyList<string>? Values);
 

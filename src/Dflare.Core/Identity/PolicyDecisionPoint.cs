@@ -8,7 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Dflare.Core.Identity;
 
 /// <summary>What is asked: a permission on something that lives in a tenant (and maybe a project), or on the platform.</summary>
-public sealed record AccessRequest(string Permission, string? Tenant, string? Project, IReadOnlyDictionary<string, IReadOnlyList<string>>? Attributes = null);
+public sealed record AccessRequest(string Permission, string? Tenant, string? Project, IReadOnlyDictionary<string, IReadOnlyList<string>>? Attributes = null)
+{
+    /// <summary>Attributes that cost a read (the object's labels), fetched only when a policy's condition asks for one.</summary>
+    public Func<CancellationToken, Task<IReadOnlyDictionary<string, IReadOnlyList<string>>>>? LoadAttributes { get; init; }
+}
 
 /// <summary>
 /// The answer. <see cref="HideExistence"/> is set when the subject may not know the object exists (another tenant's):
@@ -73,6 +77,13 @@ public sealed partial class PolicyDecisionPoint(IServiceScopeFactory scopes, Tim
         var policies = subjectRules.Policies.Concat(ownerRules?.Policies ?? []).Concat(platformRules?.Policies ?? [])
             .Where(p => p.Permissions.Contains("*") || p.Permissions.Contains(request.Permission))
             .ToList();
+        if (request.LoadAttributes is not null && policies.Any(p => p.Conditions.Any(c => !attributes.ContainsKey(c.Attribute))))
+        {
+            foreach (var (key, value) in await request.LoadAttributes(cancellationToken))
+            {
+                attributes.TryAdd(key, value);
+            }
+        }
         if (policies.FirstOrDefault(p => p.Deny && AccessConditions.All(p.Conditions, attributes)) is { } deny)
         {
             return AccessDecision.Deny($"policy '{deny.Name}' denies it");

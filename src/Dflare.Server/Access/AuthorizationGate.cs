@@ -1,6 +1,10 @@
 using Dflare.Core.Identity;
+using Dflare.Core.Resources;
+using Dflare.Persistence.Store;
 using Dflare.Server.Api.Problems;
 using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Server.Access;
 
@@ -30,7 +34,10 @@ internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoin
             _ => null,
         };
         var project = requirement.ProjectRouteValue is { } p ? http.Request.RouteValues[p] as string : null;
-        var request = new AccessRequest(requirement.Permission, tenant, project, RequestAttributes(http));
+        var request = new AccessRequest(requirement.Permission, tenant, project, RequestAttributes(http))
+        {
+            LoadAttributes = tenant is null ? null : ct => LabelAttributesAsync(http, tenant, project, ct),
+        };
         var decision = await decisions.DecideAsync(subject, request, http.RequestAborted);
         http.Items[DecisionKey] = new GateDecision(request, decision);
         http.Items[typeof(AccessSubject)] = subject;
@@ -43,6 +50,26 @@ internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoin
             ? Problem.NotFound(requirement.HiddenKind, (string)http.Request.RouteValues[requirement.TenantRouteValue!]!)
             : Problem.Of(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Not allowed.", $"{requirement.Permission} is not granted: {decision.Reason}.");
         await refusal.ExecuteAsync(http);
+    }
+
+    /// <summary><c>resource.tenantLabels.*</c> and <c>resource.labels.*</c> (the project's, else the tenant's).</summary>
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> LabelAttributesAsync(
+        HttpContext http, string tenant, string? project, CancellationToken cancellationToken)
+    {
+        var db = http.RequestServices.GetRequiredService<DflareDbContext>();
+        var tenantLabels = await db.Tenants.AsNoTracking().Where(t => t.Name == tenant).Select(t => t.Labels).FirstOrDefaultAsync(cancellationToken);
+        var projectLabels = project is null ? null : await db.Projects.AsNoTracking()
+            .Where(p => p.Name == project && db.Tenants.Any(t => t.Id == p.TenantId && t.Name == tenant)).Select(p => p.Labels).FirstOrDefaultAsync(cancellationToken);
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (key, value) in Envelope.LabelsFromJson(tenantLabels ?? "{}"))
+        {
+            attributes[$"resource.tenantLabels.{key}"] = [value];
+        }
+        foreach (var (key, value) in Envelope.LabelsFromJson(projectLabels ?? (project is null ? tenantLabels : null) ?? "{}"))
+        {
+            attributes[$"resource.labels.{key}"] = [value];
+        }
+        return attributes;
     }
 
     private static Dictionary<string, IReadOnlyList<string>> RequestAttributes(HttpContext http)

@@ -78,6 +78,24 @@ public sealed class AccessPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APolicy_CanSpeakOfTheObjectsLabels()
+    {
+        await CreatePolicyAsync("acme", """
+            {"name":"protected-projects","effect":"Deny","permissions":["projects.delete","projects.update"],
+             "conditions":[{"attribute":"resource.labels.protected","operator":"In","values":["true"]}]}
+            """);
+        Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/projects",
+            """{"metadata":{"name":"keep","labels":{"protected":"true"}},"spec":{}}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/projects", Json.Project("scratch"))).StatusCode);
+        using var bob = await _world.SignInAsync("acme", "bob");
+
+        var refused = await (await bob.DeleteAsync("/api/v1/tenants/acme/projects/keep", Ct)).AssertProblemAsync(403, "forbidden");
+        Assert.Contains("protected-projects", (string)refused["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync("/api/v1/tenants/acme/projects/scratch", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/api/v1/tenants/acme/projects/keep", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task BadPolicies_AreRefused_FieldByField_AndNothingIsStored()
     {
         var response = await _world.Admin.PostJsonAsync("/api/v1/realms/acme/policies", """

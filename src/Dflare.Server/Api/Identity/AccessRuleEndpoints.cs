@@ -92,16 +92,12 @@ public static class AccessRuleEndpoints
 
     private static async Task<IResult> CreateBindingAsync(string realm, HttpContext http, DflareDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<RoleBindingSpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<RoleBindingSpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
-        {
-            return Problem.NotFound("Realm", realm);
-        }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         PrincipalEndpoints.ValidateName(validation, spec.Name);
         var kind = spec.Subject?.Kind;
@@ -166,16 +162,12 @@ public static class AccessRuleEndpoints
 
     private static async Task<IResult> CreateRoleAsync(string realm, HttpContext http, DflareDbContext db, PolicyDecisionPoint pdp, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<CustomRoleSpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<CustomRoleSpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
-        {
-            return Problem.NotFound("Realm", realm);
-        }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         PrincipalEndpoints.ValidateName(validation, spec.Name);
         if (spec.Name is { } name && BuiltInRoles.Permissions.ContainsKey(name))
@@ -204,16 +196,12 @@ public static class AccessRuleEndpoints
 
     private static async Task<IResult> CreatePolicyAsync(string realm, HttpContext http, DflareDbContext db, PolicyDecisionPoint pdp, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<AccessPolicySpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<AccessPolicySpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
-        {
-            return Problem.NotFound("Realm", realm);
-        }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         PrincipalEndpoints.ValidateName(validation, spec.Name);
         if (validation.Required("effect", spec.Effect) && spec.Effect is not (PolicyEffects.Allow or PolicyEffects.Deny))

@@ -44,16 +44,12 @@ public static class FederationEndpoints
         string realm, HttpContext http, DflareDbContext db, IssuerAddress issuer, FederatedTokenValidator federated,
         IOptions<IdentityOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<FederationSpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<FederationSpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
-        {
-            return Problem.NotFound("Realm", realm);
-        }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         if (validation.Required("issuer", spec.Issuer))
         {
