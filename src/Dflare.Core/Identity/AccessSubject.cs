@@ -32,7 +32,7 @@ public sealed record AccessSubject(
     public string? Tenant => Realms.TenantOf(Realm);
 
     /// <summary>How the caller appears in the audit log.</summary>
-    public string Actor => $"{Realm}/{Name}";
+    public string Actor => Kind == PrincipalKinds.FederatedUser ? $"{Realm}/federated:{Name}" : $"{Realm}/{Name}";
 
     public static AccessSubject? From(ClaimsPrincipal principal)
     {
@@ -70,4 +70,7 @@ public static class PrincipalKinds
     public const string User = "User";
     public const string ServiceAccount = "ServiceAccount";
     public const string Group = "Group";
+
+    /// <summary>Signed in at a realm's external provider: never the same as a local user of the same name.</summary>
+    public const string FederatedUser = "FederatedUser";
 }

@@ -104,12 +104,19 @@ public sealed class AuditLog(IServiceScopeFactory scopes, SecretProtector protec
         var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
         var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
         var keys = await CheckpointKeysAsync(db, cancellationToken);
+        long previousCheckpoint = 0;
         foreach (var checkpoint in checkpoints)
         {
-            if (!await SignatureHoldsAsync(checkpoint, keys))
+            if (await SignedEveryAsync(checkpoint, keys) is not { } every)
             {
                 return new AuditVerification(false, 0, checkpoint.Sequence, $"the checkpoint at entry {checkpoint.Sequence} is not signed by the audit key", 0);
             }
+            // One is signed at least every `every` entries, so a longer gap means checkpoints were deleted.
+            if (checkpoint.Sequence - previousCheckpoint > every)
+            {
+                return new AuditVerification(false, 0, previousCheckpoint + 1, $"checkpoints between entries {previousCheckpoint} and {checkpoint.Sequence} are missing", 0);
+            }
+            previousCheckpoint = checkpoint.Sequence;
         }
         var previous = Genesis;
         long expected = 1, verified = 0;
@@ -155,6 +162,11 @@ public sealed class AuditLog(IServiceScopeFactory scopes, SecretProtector protec
         {
             return Bad(expected, $"the log ends at entry {expected - 1} but a checkpoint was signed at entry {checkpoints[nextCheckpoint].Sequence}: it was truncated");
         }
+        if (expected - 1 - previousCheckpoint > options.Value.AuditCheckpointEvery)
+        {
+            // Entries past the point where a checkpoint must have been signed, and none is there: deleted with them.
+            return Bad(previousCheckpoint + 1, $"entries after {previousCheckpoint} have no checkpoint though one is signed every {options.Value.AuditCheckpointEvery}: checkpoints were deleted");
+        }
         return new AuditVerification(true, expected - 1, null, null, verified);
 
         AuditVerification Bad(long sequence, string problem) => new(false, expected - 1, sequence, problem, verified);
@@ -185,7 +197,7 @@ public sealed class AuditLog(IServiceScopeFactory scopes, SecretProtector protec
         {
             Claims = new Dictionary<string, object>
             {
-                ["seq"] = head.Sequence, ["hash"] = head.Hash, ["at"] = now.ToUnixTimeSeconds(),
+                ["seq"] = head.Sequence, ["hash"] = head.Hash, ["at"] = now.ToUnixTimeSeconds(), ["every"] = options.Value.AuditCheckpointEvery,
             },
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
         });
@@ -229,16 +241,18 @@ public sealed class AuditLog(IServiceScopeFactory scopes, SecretProtector protec
         return new ECDsaSecurityKey(ecdsa) { KeyId = row.KeyId };
     }
 
-    private static async Task<bool> SignatureHoldsAsync(AuditCheckpointRow checkpoint, IReadOnlyList<ECDsaSecurityKey> keys)
+    /// <summary>The checkpoint interval it was signed under, if its signature holds for its sequence and hash.</summary>
+    private static async Task<long?> SignedEveryAsync(AuditCheckpointRow checkpoint, IReadOnlyList<ECDsaSecurityKey> keys)
     {
         var result = await Handler.ValidateTokenAsync(checkpoint.Signature, new TokenValidationParameters
         {
             IssuerSigningKeys = keys, ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256], ValidateIssuer = false, ValidateAudience = false,
             ValidateLifetime = false, RequireExpirationTime = false, RequireSignedTokens = true,
         });
-        return result.IsValid
+        var holds = result.IsValid
             && result.Claims.TryGetValue("seq", out var seq) && Convert.ToInt64(seq, CultureInfo.InvariantCulture) == checkpoint.Sequence
             && result.Claims.TryGetValue("hash", out var hash) && (string)hash == checkpoint.Hash;
+        return !holds ? null : result.Claims.TryGetValue("every", out var every) ? Convert.ToInt64(every, CultureInfo.InvariantCulture) : long.MaxValue;
     }
 
     private static string? Truncate(string? value, int length) => value is null || value.Length <= length ? value : value[..length];

@@ -27,7 +27,8 @@ public sealed class FederatedTokenValidator(IServiceScopeFactory scopes, IOption
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> _providers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset ReadAt, RealmFederationRow? Row)> _federations = new(StringComparer.Ordinal);
+    /// <summary>Every federation at once (there are few): an issuer from a forged token never adds an entry.</summary>
+    private (DateTimeOffset ReadAt, IReadOnlyDictionary<string, RealmFederationRow> ByIssuer)? _federations;
 
     public async Task<(ClaimsPrincipal? Principal, string? Error)> ValidateAsync(string token, string? issuer, CancellationToken cancellationToken)
     {
@@ -72,14 +73,14 @@ public sealed class FederatedTokenValidator(IServiceScopeFactory scopes, IOption
                 .Where(b => b.Realm == federation.Realm && b.SubjectKind == PrincipalKinds.Group && groups.Contains(b.SubjectName))
                 .Select(b => new { b.Role, b.Project }).ToListAsync(cancellationToken))
             .Select(b => new RoleGrant(b.Role, b.Project)).Distinct().ToList();
-        var caller = new AccessSubject(federation.Realm, $"federated:{subject}", name, PrincipalKinds.User, groups, roles);
+        var caller = new AccessSubject(federation.Realm, $"federated:{subject}", name, PrincipalKinds.FederatedUser, groups, roles);
         return (new ClaimsPrincipal(new ClaimsIdentity(caller.ToClaims(), "Federated", AccessSubject.NameClaim, AccessSubject.RolesClaim)), null);
     }
 
     /// <summary>Forget what was cached about an issuer's federation (after it changed here).</summary>
     public void Invalidate(string issuer)
     {
-        _federations.TryRemove(issuer, out _);
+        _federations = null;
         _providers.TryRemove(issuer, out _);
     }
 
@@ -102,14 +103,14 @@ public sealed class FederatedTokenValidator(IServiceScopeFactory scopes, IOption
     private async Task<RealmFederationRow?> FederationAsync(string issuer, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_federations.TryGetValue(issuer, out var cached) && now - cached.ReadAt < CacheFor)
+        if (_federations is not { } cached || now - cached.ReadAt >= CacheFor)
         {
-            return cached.Row;
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
+            var rows = await db.RealmFederations.AsNoTracking().ToListAsync(cancellationToken);
+            cached = (now, rows.ToDictionary(r => r.Issuer, StringComparer.Ordinal));
+            _federations = cached;
         }
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
-        var row = await db.RealmFederations.AsNoTracking().FirstOrDefaultAsync(f => f.Issuer == issuer, cancellationToken);
-        _federations[issuer] = (now, row);
-        return row;
+        return cached.ByIssuer.TryGetValue(issuer, out var row) ? row : null;
     }
 }

@@ -15,6 +15,11 @@ public sealed class PasswordHasher(IOptions<IdentityOptions> options)
     private const int HashBytes = 32;
     public const int MinLength = 12;
 
+    private string? _decoy;
+
+    /// <summary>Verified when the user name is unknown, at the configured cost, so a wrong name costs as long as a wrong password.</summary>
+    public string DecoyHash => _decoy ??= Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+
     public string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);

@@ -28,18 +28,20 @@ public static class Permissions
     public const string OperationsRead = "operations.read";
     public const string OperationsCancel = "operations.cancel";
     public const string RealmKeysRotate = "realms.rotate-keys";
+    /// <summary>Setting a realm's external provider: the control plane then fetches from that address, so operators decide.</summary>
+    public const string RealmsFederate = "realms.federate";
 
     /// <summary>Only the platform realm can hold these: they reach beyond one tenant.</summary>
     public static readonly IReadOnlySet<string> PlatformOnly = new HashSet<string>(StringComparer.Ordinal)
     {
         TenantsCreate, TenantsUpdate, TenantsDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead,
-        OperationsCancel, AuditVerify, RealmKeysRotate,
+        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         TenantsRead, TenantsCreate, TenantsUpdate, TenantsDelete, ProjectsRead, ProjectsCreate, ProjectsUpdate,
         ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
-        ClustersDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead, OperationsCancel, RealmKeysRotate,
+        ClustersDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate,
     };
 }

@@ -71,22 +71,24 @@ public sealed partial class PolicyDecisionPoint(IServiceScopeFactory scopes, Tim
             }
         }
         var attributes = Attributes(subject, request);
+        // The caller's realm's policies, and the platform's over everyone. A tenant's policies never bind operators:
+        // a tenant cannot lock the platform out of its own objects.
         var subjectRules = await RulesAsync(subject.Realm, cancellationToken);
-        var ownerRules = request.Tenant is { } tenant && tenant != subject.Tenant ? await RulesAsync(tenant, cancellationToken) : null;
         var platformRules = subject.Realm == Realms.Platform ? null : await RulesAsync(Realms.Platform, cancellationToken);
-        var policies = subjectRules.Policies.Concat(ownerRules?.Policies ?? []).Concat(platformRules?.Policies ?? [])
-            .Where(p => p.Permissions.Contains("*") || p.Permissions.Contains(request.Permission))
+        var policies = subjectRules.Policies.Select(p => (Policy: p, Own: true)).Concat((platformRules?.Policies ?? []).Select(p => (Policy: p, Own: false)))
+            .Where(x => x.Policy.Permissions.Contains("*") || x.Policy.Permissions.Contains(request.Permission))
             .ToList();
-        if (request.LoadAttributes is not null && policies.Any(p => p.Conditions.Any(c => !attributes.ContainsKey(c.Attribute))))
+        if (request.LoadAttributes is not null && policies.Any(p => p.Policy.Conditions.Any(c => !attributes.ContainsKey(c.Attribute))))
         {
             foreach (var (key, value) in await request.LoadAttributes(cancellationToken))
             {
                 attributes.TryAdd(key, value);
             }
         }
-        if (policies.FirstOrDefault(p => p.Deny && AccessConditions.All(p.Conditions, attributes)) is { } deny)
+        if (policies.FirstOrDefault(p => p.Policy.Deny && AccessConditions.All(p.Policy.Conditions, attributes)) is { Policy: not null } deny)
         {
-            return AccessDecision.Deny($"policy '{deny.Name}' denies it");
+            // Tenants learn the names of their own realm's policies, not the platform's.
+            return AccessDecision.Deny(deny.Own ? $"policy '{deny.Policy.Name}' denies it" : "a platform policy denies it");
         }
         foreach (var grant in subject.Roles)
         {
@@ -98,11 +100,18 @@ public sealed partial class PolicyDecisionPoint(IServiceScopeFactory scopes, Tim
                 return AccessDecision.Allow($"role {grant}");
             }
         }
-        if (policies.FirstOrDefault(p => !p.Deny && AccessConditions.All(p.Conditions, attributes)) is { } allow)
+        if (policies.FirstOrDefault(p => !p.Policy.Deny && AccessConditions.All(p.Policy.Conditions, attributes)) is { Policy: not null } allow)
         {
-            return AccessDecision.Allow($"policy '{allow.Name}'");
+            return AccessDecision.Allow($"policy '{allow.Policy.Name}'");
         }
         return AccessDecision.Deny(subject.Roles.Count == 0 ? "no role is bound to the caller" : $"no role of the caller grants {request.Permission}");
+    }
+
+    /// <summary>Whether one of the caller's realm-wide grants (not a project's) gives <paramref name="permission"/>.</summary>
+    public async Task<bool> GrantsRealmWideAsync(AccessSubject subject, string permission, CancellationToken cancellationToken)
+    {
+        var rules = await RulesAsync(subject.Realm, cancellationToken);
+        return subject.Roles.Any(g => g.Project is null && PermissionsOf(g.Role, subject.Realm, rules).Contains(permission));
     }
 
     private static IReadOnlySet<string> PermissionsOf(string role, string realm, RealmRules rules)

@@ -100,7 +100,11 @@ public sealed class RealmKeys(IServiceScopeFactory scopes, SecretProtector prote
         var rows = await db.RealmKeys.AsNoTracking().Where(k => k.Realm == realm).ToListAsync(cancellationToken);
         var entries = rows.Where(r => r.ExpiresAt is null || r.ExpiresAt > now).OrderByDescending(r => r.CreatedAt).Select(ToEntry).ToList();
         var fresh = new CachedKeys(now, entries, entries.FirstOrDefault(e => e.RetiredAt is null));
-        _cache[realm] = fresh;
+        if (entries.Count > 0)
+        {
+            // Only realms that have keys are cached: a realm name read from a forged token must not grow the cache.
+            _cache[realm] = fresh;
+        }
         return fresh;
     }
 

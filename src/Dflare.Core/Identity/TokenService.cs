@@ -85,7 +85,7 @@ public sealed class TokenService(
     /// Exchanges a refresh token for new tokens; the presented one is spent. A spent one presented again revokes its
     /// whole family: either the client or a thief has a copy, and the server cannot tell which.
     /// </summary>
-    public async Task<TokenResponse> RefreshAsync(string realm, string presented, CancellationToken cancellationToken)
+    public async Task<TokenResponse> RefreshAsync(string realm, string? clientId, string presented, CancellationToken cancellationToken)
     {
         var hash = HashSecret(presented);
         var row = await db.RefreshTokens.FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
@@ -93,6 +93,10 @@ public sealed class TokenService(
         if (row is null || row.Realm != realm)
         {
             throw new GrantException("invalid_grant", "The refresh token is not known to this realm.");
+        }
+        if (clientId != row.ClientId)
+        {
+            throw new GrantException("invalid_grant", "The refresh token was issued to another client; send its client_id.");
         }
         if (row.RevokedAt is not null)
         {
@@ -112,7 +116,14 @@ public sealed class TokenService(
         {
             throw new GrantException("invalid_grant", "The account behind the refresh token no longer exists or is disabled.");
         }
-        row.UsedAt = now;
+        // Spent with a conditional update: of two requests racing with the same token, one wins and the other is a replay.
+        var spent = await db.RefreshTokens.Where(t => t.Id == row.Id && t.UsedAt == null && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), cancellationToken);
+        if (spent == 0)
+        {
+            await RevokeFamilyAsync(row.FamilyId, cancellationToken);
+            throw new GrantException("invalid_grant", "The refresh token was already used; its whole family is revoked now.");
+        }
         return await IssueAsync(principal, row.ClientId, withRefreshToken: true, row.FamilyId, cancellationToken);
     }
 

@@ -41,6 +41,9 @@ public interface IResourceKind<TResource, TRow, TScope>
     (IQueryable<TRow> Rows, string? BadParameter, string? Error) Filter(IQueryable<TRow> rows, IReadOnlyDictionary<string, string> filters) =>
         (rows, null, null);
 
+    /// <summary>Runs in the delete's transaction before the row goes: removes what lives beside it (a tenant's realm).</summary>
+    Task RemovingAsync(DflareDbContext db, TRow row, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The resources read by a GET, with what lives in other tables (a node's GPUs and agent) filled in.</summary>
     Task<IReadOnlyList<TResource>> ReadAsync(DflareDbContext db, IReadOnlyList<TRow> rows, TScope scope, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<TResource>>([.. rows.Select(r => ToResource(r, scope))]);

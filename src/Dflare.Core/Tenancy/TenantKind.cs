@@ -18,6 +18,9 @@ public sealed class TenantKind : IResourceKind<Tenant, TenantRow, PlatformScope>
 
     public IQueryable<TenantRow> Query(DflareDbContext db, PlatformScope scope) => db.Tenants;
 
+    public Task RemovingAsync(DflareDbContext db, TenantRow row, CancellationToken cancellationToken) =>
+        Identity.RealmData.DeleteAsync(db, row.Name, cancellationToken);
+
     public void Validate(Validation validation, Tenant resource, PlatformScope scope, bool creating)
     {
         Envelope.Validate(validation, resource, Kind, ReservedNames);

@@ -13,23 +13,46 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, AuditLog aud
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        await next(http);
+        var failed = false;
+        try
+        {
+            await next(http);
+        }
+        catch
+        {
+            failed = true; // the exception handler outside answers 500; the attempt is recorded all the same
+            throw;
+        }
+        finally
+        {
+            await RecordAsync(http, failed);
+        }
+    }
+
+    private async Task RecordAsync(HttpContext http, bool failed)
+    {
         var path = http.Request.Path;
         if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/realms"))
         {
             return;
         }
         var gate = http.Items[AuthorizationGate.DecisionKey] as GateDecision;
-        var status = http.Response.StatusCode;
-        var denied = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden || gate?.Decision.Allowed == false;
+        var status = failed ? StatusCodes.Status500InternalServerError : http.Response.StatusCode;
+        var signIn = path.StartsWithSegments("/realms");
+        var denied = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests
+            || gate?.Decision.Allowed == false || (signIn && status >= 400);
         var mutating = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method);
         if (!denied && !mutating)
         {
             return;
         }
         var subject = http.User.Identity?.IsAuthenticated == true ? AccessSubject.From(http.User) : null;
+        // A probe of another tenant's object belongs to the prober's log, not the target's: the target must not learn
+        // who probed it, and nobody can write into another tenant's log.
+        var tenant = gate is { Decision.HideExistence: true } ? subject?.Tenant
+            : gate?.Request.Tenant ?? subject?.Tenant ?? (signIn ? RealmTenant(http) : null);
         var record = new AuditRecord(
-            gate?.Request.Tenant ?? subject?.Tenant ?? RealmTenant(http),
+            tenant,
             subject?.Actor ?? "anonymous",
             $"{http.Request.Method} {path}",
             gate?.Request.Permission,

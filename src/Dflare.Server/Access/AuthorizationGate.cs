@@ -20,10 +20,15 @@ internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoin
     public async Task InvokeAsync(HttpContext http)
     {
         var requirement = http.GetEndpoint()?.Metadata.GetMetadata<RequiresPermission>();
-        var subject = http.User.Identity?.IsAuthenticated == true ? AccessSubject.From(http.User) : null;
-        if (requirement is null || subject is null)
+        if (requirement is null)
         {
-            await next(http);
+            await next(http); // a route without a permission has its own authentication (a test holds every API route to one)
+            return;
+        }
+        if (AccessSubject.From(http.User) is not { } subject)
+        {
+            // Fail closed: a principal that no realm vouches for never reaches an API route.
+            await Problem.Of(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Not allowed.", "The caller is not a realm's principal.").ExecuteAsync(http);
             return;
         }
         var tenant = requirement.Scope switch

@@ -27,8 +27,9 @@ internal static class ServerPipeline
         app.UseHttpMetrics();
         app.UseMiddleware<AuditMiddleware>();
         app.UseAuthentication();
-        app.UseAuthorization();
+        // Before authorization, so that anonymous and refused callers are limited too (per address).
         app.UseRateLimiter();
+        app.UseAuthorization();
         app.UseMiddleware<AuthorizationGate>();
         app.UseWorkflowRunGauges();
 

@@ -184,7 +184,7 @@ public sealed class AccessTokenTests : IAsyncLifetime
             new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = refresh }), Ct);
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
 
-        var response = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
+        var response = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = refresh });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_grant", (string)(await response.ReadAsync())["error"]!);
     }
@@ -193,23 +193,52 @@ public sealed class AccessTokenTests : IAsyncLifetime
     public async Task RefreshTokens_Rotate_AndReplayingASpentOne_RevokesTheWholeFamily()
     {
         var first = (string)(await _world.PasswordGrantAsync("acme", "alice"))["refresh_token"]!;
-        var refreshed = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first });
+        var refreshed = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = first });
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
         var second = (string)(await refreshed.ReadAsync())["refresh_token"]!;
         Assert.NotEqual(first, second);
 
-        var replay = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first });
+        var replay = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = first });
         Assert.Equal("invalid_grant", (string)(await replay.ReadAsync())["error"]!);
-        var afterReplay = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = second });
+        var afterReplay = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = second });
         Assert.Equal(HttpStatusCode.BadRequest, afterReplay.StatusCode);
         Assert.Equal("invalid_grant", (string)(await afterReplay.ReadAsync())["error"]!);
+    }
+
+    [Fact]
+    public async Task ARefreshToken_IsBoundToItsClient_AndTwoRacingUses_YieldOneNewToken()
+    {
+        var refresh = (string)(await _world.PasswordGrantAsync("acme", "alice"))["refresh_token"]!;
+        var otherClient = await _world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-portal", ["refresh_token"] = refresh });
+        Assert.Equal("invalid_grant", (string)(await otherClient.ReadAsync())["error"]!);
+
+        var form = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = refresh };
+        var racing = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _world.TokenAsync("acme", new(form))));
+        Assert.True(racing.Count(r => r.StatusCode == HttpStatusCode.OK) <= 1, string.Join(", ", racing.Select(r => r.StatusCode)));
+    }
+
+    [Fact]
+    public async Task ADeletedTenantsRealm_GoesWithIt_AndATenantOfTheSameNameStartsEmpty()
+    {
+        await _world.CreateTenantAsync("initech");
+        await _world.CreateUserAsync("initech", "peter", BuiltInRoles.TenantAdmin);
+        var refresh = (string)(await _world.PasswordGrantAsync("initech", "peter"))["refresh_token"]!;
+        Assert.Equal(HttpStatusCode.NoContent, (await _world.Admin.DeleteAsync("/api/v1/tenants/initech", Ct)).StatusCode);
+        await _world.CreateTenantAsync("initech");
+
+        var password = await _world.TokenAsync("initech", new() { ["grant_type"] = "password", ["client_id"] = "dflare-cli", ["username"] = "peter", ["password"] = IdentityWorld.Password });
+        Assert.Equal(HttpStatusCode.BadRequest, password.StatusCode);
+        var refreshed = await _world.TokenAsync("initech", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = refresh });
+        Assert.Equal("invalid_grant", (string)(await refreshed.ReadAsync())["error"]!);
+        var users = await (await _world.Admin.GetAsync("/api/v1/realms/initech/users", Ct)).ReadAsync();
+        Assert.Empty(users["items"]!.AsArray());
     }
 
     [Fact]
     public async Task ARefreshTokenOfAnotherRealm_IsRefused()
     {
         var refresh = (string)(await _world.PasswordGrantAsync("acme", "alice"))["refresh_token"]!;
-        var response = await _world.TokenAsync("globex", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
+        var response = await _world.TokenAsync("globex", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = refresh });
         Assert.Equal("invalid_grant", (string)(await response.ReadAsync())["error"]!);
     }
 

@@ -45,7 +45,7 @@ public sealed class AuditLogTests
         Assert.Equal(entries.Count, (long)verification["entries"]!); // the verify call is recorded after it answers
     }
 
-    public static TheoryData<string> Tampering => ["edit", "delete", "insert", "reorder", "truncate", "recompute"];
+    public static TheoryData<string> Tampering => ["edit", "delete", "insert", "reorder", "truncate", "recompute", "recompute-and-drop-checkpoints"];
 
     [Theory]
     [MemberData(nameof(Tampering))]
@@ -98,6 +98,18 @@ public sealed class AuditLogTests
                 case "truncate":
                     await db.AuditEntries.Where(e => e.Sequence > entries - 2).ExecuteDeleteAsync(Ct);
                     break;
+                case "recompute-and-drop-checkpoints":
+                    // As below, and every checkpoint deleted too: the log is longer than one interval with none.
+                    await db.AuditCheckpoints.ExecuteDeleteAsync(Ct);
+                    var all = await db.AuditEntries.OrderBy(e => e.Sequence).ToListAsync(Ct);
+                    all[4].Actor = "someone-else";
+                    for (var i = 4; i < all.Count; i++)
+                    {
+                        all[i].PreviousHash = all[i - 1].Hash;
+                        all[i].Hash = AuditLog.HashOf(all[i]);
+                    }
+                    await db.SaveChangesAsync(Ct);
+                    break;
                 case "recompute":
                     // Someone who knows the algorithm edits entry 5 and recomputes every hash after it: only the
                     // signed checkpoints can tell.
@@ -120,6 +132,7 @@ public sealed class AuditLogTests
             "edit" or "delete" or "reorder" => 5L,
             "insert" => 6L, // the forged entry chains correctly; the real one after it no longer does
             "truncate" => entries - 1,
+            "recompute-and-drop-checkpoints" => 1L,
             _ => 5L,
         };
         if (tampering == "recompute")

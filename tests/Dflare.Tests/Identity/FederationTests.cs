@@ -47,7 +47,7 @@ public sealed class FederationTests : IAsyncLifetime
         await (await eve.GetAsync("/api/v1/tenants/globex/projects", Ct)).AssertProblemAsync(404, "not-found");
         await (await eve.PostJsonAsync("/api/v1/tenants/acme/projects", Json.Project("eves"))).AssertProblemAsync(403, "forbidden");
         var audit = await (await _world.Admin.GetAsync("/api/v1/audit?tenant=acme&limit=500", Ct)).ReadAsync();
-        Assert.Contains(audit["items"]!.AsArray(), e => (string)e!["actor"]! == "acme/eve");
+        Assert.Contains(audit["items"]!.AsArray(), e => (string)e!["actor"]! == "acme/federated:eve");
     }
 
     [Fact]

@@ -16,9 +16,9 @@ public sealed class IdentityOnPostgresTests
         await world.CreateTenantAsync("acme");
         await world.CreateUserAsync("acme", "ada", BuiltInRoles.TenantAdmin);
         var tokens = await world.PasswordGrantAsync("acme", "ada");
-        var refreshed = await world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = (string)tokens["refresh_token"]! });
+        var refreshed = await world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = (string)tokens["refresh_token"]! });
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
-        var replay = await world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["refresh_token"] = (string)tokens["refresh_token"]! });
+        var replay = await world.TokenAsync("acme", new() { ["grant_type"] = "refresh_token", ["client_id"] = "dflare-cli", ["refresh_token"] = (string)tokens["refresh_token"]! });
         Assert.Equal("invalid_grant", (string)(await replay.ReadAsync())["error"]!);
 
         using var ada = world.ClientWith((string)(await refreshed.ReadAsync())["access_token"]!);

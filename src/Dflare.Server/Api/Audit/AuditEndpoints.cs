@@ -62,6 +62,12 @@ public static class AuditEndpoints
         {
             rows = rows.Where(e => e.Tenant == tenant);
         }
+        if (own is not null)
+        {
+            // A tenant of a reused name sees nothing of the one deleted before it.
+            var since = await db.Tenants.AsNoTracking().Where(t => t.Name == own).Select(t => (DateTimeOffset?)t.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+            rows = since is { } created ? rows.Where(e => e.At >= created) : rows.Where(_ => false);
+        }
         var page = await rows.OrderBy(e => e.Sequence).Take(limit + 1).ToListAsync(cancellationToken);
         var items = page.Take(limit).Select(e => new AuditEntry(e.Sequence, e.At, e.Tenant, e.Actor, e.Action, e.Permission, e.Decision, e.Status, e.Reason, e.CorrelationId, e.Hash)).ToList();
         return TypedResults.Ok(new AuditPage(items, page.Count > limit ? items[^1].Sequence : null));

@@ -135,6 +135,10 @@ public static class AccessRuleEndpoints
         {
             return Problem.Validation(validation.Errors);
         }
+        if (await Escalation.RefuseAsync(http, realm, spec.Project, await Escalation.PermissionsOfAsync(db, realm, spec.Role!, cancellationToken)) is { } escalation)
+        {
+            return escalation;
+        }
         var row = new RoleBindingRow
         {
             Id = Guid.CreateVersion7(), Realm = realm, Name = spec.Name!, SubjectKind = kind!, SubjectName = spec.Subject!.Name!,
@@ -180,6 +184,10 @@ public static class AccessRuleEndpoints
         {
             return Problem.Validation(validation.Errors);
         }
+        if (await Escalation.RefuseAsync(http, realm, null, spec.Permissions!) is { } escalation)
+        {
+            return escalation;
+        }
         var row = new CustomRoleRow
         {
             Id = Guid.CreateVersion7(), Realm = realm, Name = spec.Name!, Permissions = JsonSerializer.Serialize(spec.Permissions!.Distinct().Order(StringComparer.Ordinal)),
@@ -219,6 +227,10 @@ public static class AccessRuleEndpoints
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
+        }
+        if (spec.Effect == PolicyEffects.Allow && await Escalation.RefuseAsync(http, realm, null, spec.Permissions!) is { } escalation)
+        {
+            return escalation;
         }
         var row = new AccessPolicyRow
         {

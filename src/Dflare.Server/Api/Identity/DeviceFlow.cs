@@ -89,8 +89,14 @@ internal static class DeviceFlow
             case States.Redeemed:
                 throw new GrantException("invalid_grant", "The device code was already exchanged for tokens.");
         }
-        row.State = States.Redeemed;
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken); // the poll time
+        // Redeemed with a conditional update: two polls racing on an approved code get tokens once.
+        var redeemed = await db.DeviceAuthorizations.Where(d => d.Id == row.Id && d.State == States.Approved)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, States.Redeemed), cancellationToken);
+        if (redeemed == 0)
+        {
+            throw new GrantException("invalid_grant", "The device code was already exchanged for tokens.");
+        }
         var principal = await db.Principals.FirstOrDefaultAsync(p => p.Id == row.PrincipalId, cancellationToken);
         if (principal is null || principal.Disabled)
         {
@@ -102,7 +108,7 @@ internal static class DeviceFlow
     public static IResult Page(string realm, HttpContext http) =>
         Page(realm, http.Request.Query["user_code"].ToString(), null, StatusCodes.Status200OK);
 
-    public static async Task<IResult> ApproveAsync(string realm, HttpContext http, DflareDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<IResult> ApproveAsync(string realm, HttpContext http, DflareDbContext db, PasswordHasher hasher, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -112,16 +118,17 @@ internal static class DeviceFlow
         var shown = form["user_code"].ToString();
         var code = shown.Replace("-", "", StringComparison.Ordinal).Trim().ToUpperInvariant();
         var now = time.GetUtcNow();
+        // The person first, then the code: the page tells nothing about codes to someone who cannot sign in.
+        var user = await TokenGrants.UserAsync(db, hasher, realm, form["username"].ToString(), form["password"].ToString(), cancellationToken);
+        if (user is null)
+        {
+            return Page(realm, shown, "The user name or password is wrong.", StatusCodes.Status401Unauthorized);
+        }
         var row = await db.DeviceAuthorizations.FirstOrDefaultAsync(
             d => d.Realm == realm && d.UserCode == code && d.State == States.Pending && d.ExpiresAt > now, cancellationToken);
         if (row is null)
         {
             return Page(realm, shown, "That code is not waiting for approval here: it is mistyped, expired or already used.", StatusCodes.Status400BadRequest);
-        }
-        var user = await TokenGrants.UserAsync(db, realm, form["username"].ToString(), form["password"].ToString(), cancellationToken);
-        if (user is null)
-        {
-            return Page(realm, shown, "The user name or password is wrong.", StatusCodes.Status401Unauthorized);
         }
         var approve = form["action"].ToString() != "deny";
         row.State = approve ? States.Approved : States.Denied;

@@ -107,6 +107,10 @@ public static class PrincipalEndpoints
             validation.Add("password", FieldErrorCodes.OutOfRange, $"password must be at least {PasswordHasher.MinLength} characters.");
         }
         ValidateGroups(validation, spec.Groups);
+        if (validation.IsValid && await Escalation.RefuseGroupsAsync(http, db, realm, spec.Groups ?? [], cancellationToken) is { } escalation)
+        {
+            return escalation;
+        }
         return await CreateAsync(realm, db, validation, new PrincipalRow
         {
             Id = Guid.CreateVersion7(), Realm = realm, Kind = PrincipalKinds.User, Name = spec.Name ?? "", DisplayName = spec.DisplayName,
@@ -127,6 +131,10 @@ public static class PrincipalEndpoints
         ValidateName(validation, spec.Name);
         validation.Text("displayName", spec.DisplayName, 128);
         ValidateGroups(validation, spec.Groups);
+        if (validation.IsValid && await Escalation.RefuseGroupsAsync(http, db, realm, spec.Groups ?? [], cancellationToken) is { } escalation)
+        {
+            return escalation;
+        }
         var secret = TokenService.NewSecret("dfs_");
         return await CreateAsync(realm, db, validation, new PrincipalRow
         {
@@ -207,6 +215,10 @@ public static class PrincipalEndpoints
             return Problem.Validation(validation.Errors);
         }
         var groups = body.Value.Groups!.Distinct(StringComparer.Ordinal).ToList();
+        if (await Escalation.RefuseGroupsAsync(http, db, realm, groups, cancellationToken) is { } escalation)
+        {
+            return escalation;
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.GroupMembers.Where(m => m.PrincipalId == row.Id).ExecuteDeleteAsync(cancellationToken);
         db.GroupMembers.AddRange(groups.Select(g => new GroupMemberRow { Id = Guid.CreateVersion7(), Realm = realm, Group = g, PrincipalId = row.Id }));

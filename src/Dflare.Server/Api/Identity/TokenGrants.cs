@@ -5,6 +5,7 @@ using Dflare.Persistence.Identity;
 using Dflare.Persistence.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Server.Api.Identity;
 
@@ -13,8 +14,6 @@ internal static class TokenGrants
 {
     public static readonly IReadOnlyList<string> Supported = ["client_credentials", "password", "refresh_token", DeviceFlow.GrantType];
 
-    /// <summary>Verified when the user name is unknown, so a wrong name costs as long as a wrong password.</summary>
-    private static readonly Lazy<string> DecoyHash = new(() => new PasswordHasher(Microsoft.Extensions.Options.Options.Create(new IdentityOptions())).Hash(Guid.NewGuid().ToString()));
 
     public static async Task<IResult> TokenAsync(string realm, HttpContext http, DflareDbContext db, TokenService tokens, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -34,8 +33,8 @@ internal static class TokenGrants
             var response = form["grant_type"].ToString() switch
             {
                 "client_credentials" => await ClientCredentialsAsync(db, tokens, realm, clientId, clientSecret, cancellationToken),
-                "password" => await PasswordAsync(db, tokens, realm, clientId, form["username"].ToString(), form["password"].ToString(), cancellationToken),
-                "refresh_token" => await tokens.RefreshAsync(realm, Required(form, "refresh_token"), cancellationToken),
+                "password" => await PasswordAsync(db, tokens, http.RequestServices.GetRequiredService<PasswordHasher>(), realm, clientId, form["username"].ToString(), form["password"].ToString(), cancellationToken),
+                "refresh_token" => await tokens.RefreshAsync(realm, clientId, Required(form, "refresh_token"), cancellationToken),
                 DeviceFlow.GrantType => await DeviceFlow.RedeemAsync(db, tokens, time, realm, PublicClient(clientId), Required(form, "device_code"), OidcEndpoints.Options(http).Value, cancellationToken),
                 "" => throw new GrantException("invalid_request", "grant_type is required."),
                 var other => throw new GrantException("unsupported_grant_type", $"'{other}' is not supported here; use one of {string.Join(", ", Supported)}."),
@@ -75,24 +74,24 @@ internal static class TokenGrants
     }
 
     private static async Task<TokenResponse> PasswordAsync(
-        DflareDbContext db, TokenService tokens, string realm, string? clientId, string username, string password, CancellationToken cancellationToken)
+        DflareDbContext db, TokenService tokens, PasswordHasher hasher, string realm, string? clientId, string username, string password, CancellationToken cancellationToken)
     {
         var client = PublicClient(clientId);
         if (username.Length == 0 || password.Length == 0)
         {
             throw new GrantException("invalid_request", "username and password are required.");
         }
-        var user = await UserAsync(db, realm, username, password, cancellationToken)
+        var user = await UserAsync(db, hasher, realm, username, password, cancellationToken)
             ?? throw new GrantException("invalid_grant", "The user name or password is wrong.");
         return await tokens.IssueAsync(user, client, withRefreshToken: true, family: null, cancellationToken);
     }
 
     /// <summary>The realm's enabled local user with this name and password, or null; always costs one hash.</summary>
-    public static async Task<PrincipalRow?> UserAsync(DflareDbContext db, string realm, string username, string password, CancellationToken cancellationToken)
+    public static async Task<PrincipalRow?> UserAsync(DflareDbContext db, PasswordHasher hasher, string realm, string username, string password, CancellationToken cancellationToken)
     {
         var user = await db.Principals.AsNoTracking()
             .FirstOrDefaultAsync(p => p.Realm == realm && p.Kind == PrincipalKinds.User && p.Name == username, cancellationToken);
-        var matches = PasswordHasher.Verify(password, user?.SecretHash ?? DecoyHash.Value);
+        var matches = PasswordHasher.Verify(password, user?.SecretHash ?? hasher.DecoyHash);
         return matches && user is { Disabled: false, SecretHash: not null } ? user : null;
     }
 

@@ -22,4 +22,4 @@ public sealed record ResourceAccess(
 }
 
 /// <summary>Narrows a list query to what the caller may see.</summary>
-public delegate IQueryable<TRow> ListNarrowing<TRow>(HttpContext http, IQueryable<TRow> rows);
+public delegate Task<IQueryable<TRow>> ListNarrowing<TRow>(HttpContext http, IQueryable<TRow> rows);

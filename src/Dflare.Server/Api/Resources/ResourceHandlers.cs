@@ -42,7 +42,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         var filters = kind.ListFilters.Where(f => http.Request.Query.ContainsKey(f)).ToDictionary(f => f, f => http.Request.Query[f].ToString());
         var all = kind.Query(db, scope!);
-        var (query, badParameter, filterError) = kind.Filter(narrow is null ? all : narrow(http, all), filters);
+        var (query, badParameter, filterError) = kind.Filter(narrow is null ? all : await narrow(http, all), filters);
         if (badParameter is not null)
         {
             return Problem.BadQuery(ProblemCodes.InvalidQuery, badParameter, filterError!);
@@ -243,10 +243,14 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             return failed;
         }
+        // What lives beside the row goes with it, or nothing does (a refused delete rolls it back).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await kind.RemovingAsync(db, row, cancellationToken);
         db.Remove(row);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {

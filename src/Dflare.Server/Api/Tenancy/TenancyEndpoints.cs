@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Server.Api.Tenancy;
 
@@ -30,14 +31,15 @@ public static class TenancyEndpoints
     }
 
     /// <summary>A tenant's people see their own tenant in the list, operators every tenant.</summary>
-    private static IQueryable<TenantRow> OwnTenantOnly(HttpContext http, IQueryable<TenantRow> rows) =>
-        http.Subject().Tenant is { } own ? rows.Where(t => t.Name == own) : rows;
+    private static Task<IQueryable<TenantRow>> OwnTenantOnly(HttpContext http, IQueryable<TenantRow> rows) =>
+        Task.FromResult(http.Subject().Tenant is { } own ? rows.Where(t => t.Name == own) : rows);
 
-    /// <summary>Someone bound to some projects only sees those; a tenant-wide role sees them all.</summary>
-    private static IQueryable<ProjectRow> GrantedProjectsOnly(HttpContext http, IQueryable<ProjectRow> rows)
+    /// <summary>Someone bound to some projects only sees those; a tenant-wide role that reads projects sees them all.</summary>
+    private static async Task<IQueryable<ProjectRow>> GrantedProjectsOnly(HttpContext http, IQueryable<ProjectRow> rows)
     {
         var subject = http.Subject();
-        if (subject.Tenant is null || subject.Roles.Any(r => r.Project is null))
+        if (subject.Tenant is null
+            || await http.RequestServices.GetRequiredService<PolicyDecisionPoint>().GrantsRealmWideAsync(subject, Permissions.ProjectsRead, http.RequestAborted))
         {
             return rows;
         }
