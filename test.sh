@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL; redfishtool and
+# Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL; acl for the POSIX
+# volume driver's ACLs; redfishtool and
 # cloud-init, the independent judges of our Redfish and cloud-init), starts PostgreSQL in a temporary directory on
 # loopback, and stops it afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
 set -euo pipefail
@@ -11,7 +12,7 @@ started_here=false
 cleanup() { $started_here && stop_postgres; }
 trap cleanup EXIT
 
-ensure_packages redfishtool cloud-init
+ensure_packages redfishtool cloud-init acl
 
 if [ -z "${DFLARE_TEST_POSTGRES:-}" ]; then
   ensure_packages postgresql
