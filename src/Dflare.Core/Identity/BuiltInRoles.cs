@@ -16,11 +16,13 @@ public static class BuiltInRoles
             Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ProjectsCreate,
             Identity.Permissions.ProjectsUpdate, Identity.Permissions.ProjectsDelete, Identity.Permissions.IdentityRead,
             Identity.Permissions.IdentityManage, Identity.Permissions.AuditRead, Identity.Permissions.BillingRead,
-            Identity.Permissions.ClustersRead, Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete),
+            Identity.Permissions.ClustersRead, Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete,
+            Identity.Permissions.VolumesRead, Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete),
         [Member] = Set(
             Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead,
-            Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete),
-        [Viewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead),
+            Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete, Identity.Permissions.VolumesRead,
+            Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete),
+        [Viewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead, Identity.Permissions.VolumesRead),
         [BillingViewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.BillingRead),
     };
 

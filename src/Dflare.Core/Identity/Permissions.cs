@@ -22,6 +22,10 @@ public static class Permissions
     public const string ClustersRead = "clusters.read";
     public const string ClustersCreate = "clusters.create";
     public const string ClustersDelete = "clusters.delete";
+    public const string VolumesRead = "volumes.read";
+    public const string VolumesCreate = "volumes.create";
+    public const string VolumesUpdate = "volumes.update";
+    public const string VolumesDelete = "volumes.delete";
     public const string InventoryRead = "inventory.read";
     public const string InventoryWrite = "inventory.write";
     public const string NodesOperate = "nodes.operate";
@@ -42,6 +46,7 @@ public static class Permissions
     {
         TenantsRead, TenantsCreate, TenantsUpdate, TenantsDelete, ProjectsRead, ProjectsCreate, ProjectsUpdate,
         ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
-        ClustersDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate,
+        ClustersDelete, VolumesRead, VolumesCreate, VolumesUpdate, VolumesDelete, InventoryRead, InventoryWrite, NodesOperate,
+        OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate,
     };
 }

@@ -41,8 +41,18 @@ public interface IResourceKind<TResource, TRow, TScope>
     (IQueryable<TRow> Rows, string? BadParameter, string? Error) Filter(IQueryable<TRow> rows, IReadOnlyDictionary<string, string> filters) =>
         (rows, null, null);
 
+    /// <summary>Checks that need the store (limits, what exists), after <see cref="Validate"/> found nothing wrong;
+    /// <paramref name="existing"/> is the row a replace updates, null for a create.</summary>
+    Task CheckAsync(Validation validation, DflareDbContext db, TResource resource, TScope scope, TRow? existing, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>Adds what a create or a changing replace sets off (a workflow run) to the same save as the row.</summary>
+    void Writing(DflareDbContext db, TRow row, TScope scope, bool creating)
+    {
+    }
+
     /// <summary>Runs in the delete's transaction before the row goes: removes what lives beside it (a tenant's realm).</summary>
-    Task RemovingAsync(DflareDbContext db, TRow row, CancellationToken cancellationToken) => Task.CompletedTask;
+    Task RemovingAsync(DflareDbContext db, TRow row, TScope scope, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The resources read by a GET, with what lives in other tables (a node's GPUs and agent) filled in.</summary>
     Task<IReadOnlyList<TResource>> ReadAsync(DflareDbContext db, IReadOnlyList<TRow> rows, TScope scope, CancellationToken cancellationToken) =>

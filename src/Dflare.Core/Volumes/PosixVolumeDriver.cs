@@ -16,7 +16,6 @@ namespace Dflare.Core.Volumes;
 /// scan restores the masks. Between scans a volume can overshoot; the scan interval bounds by how much.</item>
 /// </list>
 /// </summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PosixVolumeDriver(string root) : IVolumeDriver
 {
     private const string StoppedMarker = ".dflare-writes-stopped";
@@ -25,6 +24,10 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
 
     public async Task<string> EnsureAsync(VolumeSpec volume, CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("POSIX volumes need a POSIX filesystem.");
+        }
         var path = PathOf(volume);
         foreach (var directory in new[] { Root, Path.Combine(Root, volume.Tenant), Path.Combine(Root, volume.Tenant, volume.Project) })
         {

@@ -57,6 +57,9 @@ public sealed class WorkflowClient(WorkflowRegistry registry, TimeProvider time,
         return run;
     }
 
+    /// <summary>Wakes a local worker for runs staged in a save made elsewhere (with a resource's own write).</summary>
+    public void Wake() => signal.Notify();
+
     /// <summary>Makes a run that is sleeping (polling outside state, or in backoff) due now: outside state it waits
     /// for has changed (a node phoned home, an agent registered). Polling stays the safety net; this makes it rare.</summary>
     public async Task WakeAsync(DflareDbContext db, Guid runId, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using Dflare.Persistence.Identity;
 using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Tenancy;
+using Dflare.Persistence.Volumes;
 using Dflare.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
 
@@ -72,6 +73,10 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
 
     public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
+
+    public DbSet<StorageBackendRow> StorageBackends => Set<StorageBackendRow>();
+
+    public DbSet<VolumeRow> Volumes => Set<VolumeRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -200,3 +200,20 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         }
     }
 }
+
+internal sealed class VolumeOptionsValidator : IValidateOptions<VolumeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VolumeOptions options)
+    {
+        var errors = new List<string>();
+        if (options.DeletionGrace < TimeSpan.Zero || options.DeletionGrace > TimeSpan.FromDays(365))
+        {
+            errors.Add($"Volumes:DeletionGrace must be from 00:00:00 to 365.00:00:00; it is {options.DeletionGrace}.");
+        }
+        if (options.ScanInterval < TimeSpan.FromSeconds(1) || options.ScanInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Volumes:ScanInterval must be from 00:00:01 to 1.00:00:00; it is {options.ScanInterval}.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -6,6 +6,7 @@ using Dflare.Server.Api.Inventory;
 using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
+using Dflare.Server.Api.Volumes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
@@ -42,6 +43,7 @@ internal static class ServerPipeline
         api.MapInventory();
         api.MapOperations();
         api.MapAudit();
+        api.MapVolumes();
         var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
         realm.MapPrincipals();
         realm.MapAccessRules();

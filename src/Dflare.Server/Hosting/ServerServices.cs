@@ -35,6 +35,7 @@ public static class ServerServices
         AddValidatedOptions<AgentOptions, AgentOptionsValidator>(services, AgentOptions.SectionName);
         AddValidatedOptions<ProvisioningOptions, ProvisioningOptionsValidator>(services, ProvisioningOptions.SectionName);
         AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(services, IdentityOptions.SectionName);
+        AddValidatedOptions<VolumeOptions, VolumeOptionsValidator>(services, VolumeOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -54,6 +55,7 @@ public static class ServerServices
         services.AddDflareWorkflows();
         services.AddDflareProvisioning();
         services.AddDflareSimulation();
+        services.AddDflareVolumes();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         AddIdentity(services);

@@ -30,6 +30,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Permissions.IdentityRead] = ["tenant-admin"],
         [Permissions.IdentityManage] = ["tenant-admin"],
         [Permissions.AuditRead] = ["tenant-admin"],
+        [Permissions.VolumesRead] = ["tenant-admin", "member", "viewer"],
+        [Permissions.VolumesCreate] = ["tenant-admin", "member"],
+        [Permissions.VolumesUpdate] = ["tenant-admin", "member"],
+        [Permissions.VolumesDelete] = ["tenant-admin", "member"],
     };
 
     private static readonly string[] TenantRoles = ["tenant-admin", "member", "viewer", "billing-viewer"];

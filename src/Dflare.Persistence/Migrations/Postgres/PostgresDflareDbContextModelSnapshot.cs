@@ -1456,6 +1456,9 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_projects");
 
+                    b.HasAlternateKey("TenantId", "Name")
+                        .HasName("ak_projects_tenant_id_name");
+
                     b.HasIndex("TenantId", "Name")
                         .IsUnique()
                         .HasDatabaseName("ix_projects_tenant_id_name");
@@ -1518,6 +1521,212 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_tenants_name");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.StorageBackendRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CapacityBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("capacity_bytes");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DefaultVolumeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("default_volume_bytes");
+
+                    b.Property<string>("Driver")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("driver");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<long>("MaxBytesPerTenant")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_bytes_per_tenant");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("path");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("settings");
+
+                    b.Property<string>("Tier")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("tier");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_storage_backends");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_storage_backends_name");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_storage_backends_name");
+
+                    b.ToTable("storage_backends", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.VolumeRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccessMap")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("access_map");
+
+                    b.Property<string>("AccessMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("access_mode");
+
+                    b.Property<string>("Acl")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("acl");
+
+                    b.Property<string>("Backend")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("backend");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Inodes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inodes");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("location");
+
+                    b.Property<string>("MountPath")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("mount_path");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phase");
+
+                    b.Property<string>("Project")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("project");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<DateTimeOffset?>("UsageAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("usage_at");
+
+                    b.Property<long>("UsedBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_bytes");
+
+                    b.Property<long>("UsedInodes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_inodes");
+
+                    b.Property<bool>("WritesStopped")
+                        .HasColumnType("boolean")
+                        .HasColumnName("writes_stopped");
+
+                    b.HasKey("Id")
+                        .HasName("pk_volumes");
+
+                    b.HasIndex("Backend")
+                        .HasDatabaseName("ix_volumes_backend");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_volumes_tenant_id_name");
+
+                    b.HasIndex("TenantId", "Project")
+                        .HasDatabaseName("ix_volumes_tenant_id_project");
+
+                    b.ToTable("volumes", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Workflows.WorkflowEventRow", b =>
@@ -1831,6 +2040,32 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_projects_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.VolumeRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Volumes.StorageBackendRow", null)
+                        .WithMany()
+                        .HasForeignKey("Backend")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_storage_backends_backend");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_tenants_tenant_id");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.ProjectRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "Project")
+                        .HasPrincipalKey("TenantId", "Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_projects_tenant_id_project");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Workflows.WorkflowEventRow", b =>

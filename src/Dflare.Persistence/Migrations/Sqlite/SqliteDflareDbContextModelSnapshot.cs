@@ -1437,6 +1437,9 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_projects");
 
+                    b.HasAlternateKey("TenantId", "Name")
+                        .HasName("ak_projects_tenant_id_name");
+
                     b.HasIndex("TenantId", "Name")
                         .IsUnique()
                         .HasDatabaseName("ix_projects_tenant_id_name");
@@ -1498,6 +1501,210 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_tenants_name");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.StorageBackendRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CapacityBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("capacity_bytes");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DefaultVolumeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("default_volume_bytes");
+
+                    b.Property<string>("Driver")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("driver");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<long>("MaxBytesPerTenant")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_bytes_per_tenant");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("path");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settings");
+
+                    b.Property<string>("Tier")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tier");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_storage_backends");
+
+                    b.HasAlternateKey("Name")
+                        .HasName("ak_storage_backends_name");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_storage_backends_name");
+
+                    b.ToTable("storage_backends", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.VolumeRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccessMap")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("access_map");
+
+                    b.Property<string>("AccessMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("access_mode");
+
+                    b.Property<string>("Acl")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acl");
+
+                    b.Property<string>("Backend")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("backend");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Inodes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("inodes");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("location");
+
+                    b.Property<string>("MountPath")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mount_path");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phase");
+
+                    b.Property<string>("Project")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long?>("UsageAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("usage_at");
+
+                    b.Property<long>("UsedBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_bytes");
+
+                    b.Property<long>("UsedInodes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_inodes");
+
+                    b.Property<bool>("WritesStopped")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("writes_stopped");
+
+                    b.HasKey("Id")
+                        .HasName("pk_volumes");
+
+                    b.HasIndex("Backend")
+                        .HasDatabaseName("ix_volumes_backend");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_volumes_tenant_id_name");
+
+                    b.HasIndex("TenantId", "Project")
+                        .HasDatabaseName("ix_volumes_tenant_id_project");
+
+                    b.ToTable("volumes", (string)null);
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Workflows.WorkflowEventRow", b =>
@@ -1808,6 +2015,32 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_projects_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Volumes.VolumeRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Volumes.StorageBackendRow", null)
+                        .WithMany()
+                        .HasForeignKey("Backend")
+                        .HasPrincipalKey("Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_storage_backends_backend");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_tenants_tenant_id");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.ProjectRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "Project")
+                        .HasPrincipalKey("TenantId", "Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_volumes_projects_tenant_id_project");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Workflows.WorkflowEventRow", b =>

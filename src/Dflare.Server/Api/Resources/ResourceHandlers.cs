@@ -138,6 +138,10 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         var validation = new Validation();
         kind.Validate(validation, body!, scope!, creating: true);
+        if (validation.IsValid)
+        {
+            await kind.CheckAsync(validation, db, body!, scope!, null, cancellationToken);
+        }
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
@@ -147,6 +151,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         row.ResourceVersion = 1;
         row.UpdatedAt = now;
         db.Add(row);
+        kind.Writing(db, row, scope!, creating: true);
         var created = kind.ToResource(row, scope!);
         var location = $"{http.Request.PathBase}{http.Request.Path.Value!.TrimEnd('/')}/{row.Name}";
         var etag = Preconditions.ETagOf(row);
@@ -200,6 +205,10 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             validation.Add("metadata.name", FieldErrorCodes.Mismatch, $"metadata.name '{bodyName}' differs from the name in the path, '{name}'; objects cannot be renamed.");
         }
+        if (validation.IsValid)
+        {
+            await kind.CheckAsync(validation, db, body, scope!, row, cancellationToken);
+        }
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
@@ -210,6 +219,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             row.ResourceVersion++;
             row.UpdatedAt = Envelope.Timestamp(time.GetUtcNow());
+            kind.Writing(db, row, scope!, creating: false);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -245,7 +255,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         // What lives beside the row goes with it, or nothing does (a refused delete rolls it back).
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await kind.RemovingAsync(db, row, cancellationToken);
+        await kind.RemovingAsync(db, row, scope!, cancellationToken);
         db.Remove(row);
         try
         {

@@ -47,7 +47,8 @@ public static class TenancyEndpoints
         return rows.Where(p => granted.Contains(p.Name));
     }
 
-    private static async Task<(TenantRow?, IResult?)> ResolveTenantAsync(HttpContext http, DflareDbContext db, CancellationToken cancellationToken)
+    /// <summary>The tenant named by <c>{tenant}</c>, or its 404.</summary>
+    public static async Task<(TenantRow?, IResult?)> ResolveTenantAsync(HttpContext http, DflareDbContext db, CancellationToken cancellationToken)
     {
         var name = (string)http.Request.RouteValues["tenant"]!;
         var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, cancellationToken);

@@ -8,7 +8,6 @@ namespace Dflare.Tests.Core.Volumes;
 /// The real filesystem decides: processes running under a tenant's uid (through <c>setpriv</c>, so the test runs as
 /// root) write in their volume, and processes of another tenant are refused by the ACLs, not by Dflare.
 /// </summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PosixVolumeAccessTests : IDisposable
 {
     private const int AcmeUser = 61001;
@@ -22,7 +21,10 @@ public sealed class PosixVolumeAccessTests : IDisposable
     public PosixVolumeAccessTests()
     {
         // Every directory above the volumes must be traversable by the tenants' users.
-        File.SetUnixFileMode(_directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
         _driver = new PosixVolumeDriver(Path.Combine(_directory.Path, "volumes"));
     }
 

@@ -110,7 +110,6 @@ public sealed class SimulatedVolumeDriverTests : VolumeDriverContractTests
     }
 }
 
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PosixVolumeDriverTests : VolumeDriverContractTests, IDisposable
 {
     private readonly TempDirectory _directory = new();

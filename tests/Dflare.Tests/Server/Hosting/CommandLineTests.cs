@@ -40,6 +40,11 @@ public sealed class CommandLineTests
     [InlineData("--Server:MaxRequestBodyBytes=10", "Server:MaxRequestBodyBytes")]
     [InlineData("--Bootstrap:AdminCredential=short", "Bootstrap:AdminCredential must be at least 32")]
     [InlineData("--Logging:Format=xml", "Logging:Format must be 'simple' or 'json'")]
+    [InlineData("--Identity:AccessTokenMinutes=61", "Identity:AccessTokenMinutes must be from 1 to 60")]
+    [InlineData("--Identity:PublicUrl=ftp://x", "Identity:PublicUrl must be an http or https address")]
+    [InlineData("--Api:TokenRequestsPerMinute=-1", "Api:TokenRequestsPerMinute must be from 0")]
+    [InlineData("--Volumes:ScanInterval=00:00:00", "Volumes:ScanInterval must be from 00:00:01")]
+    [InlineData("--Volumes:DeletionGrace=-01:00:00", "Volumes:DeletionGrace must be from 00:00:00")]
     public async Task CheckConfig_InvalidSetting_Exits2NamingIt(string setting, string expected)
     {
         var (code, _, error) = await RunAsync("check-config", setting);

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Dflare.Core.Identity;
+using Dflare.Tests.Identity;
+using Dflare.Tests.Infrastructure;
+
+namespace Dflare.Tests.Core.Volumes;
+
+/// <summary>Volumes through the API on a real POSIX backend: provisioned by the workflow, isolated by tenant, checked
+/// field by field, deleted after their grace period, and reconciled against the backend.</summary>
+public sealed class VolumeApiTests : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new();
+    private IdentityWorld _world = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string Root => Path.Combine(_directory.Path, "volumes");
+
+    public async ValueTask InitializeAsync()
+    {
+        _world = await IdentityWorld.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Volumes:DeletionGrace"] = "00:00:00",
+            ["Workflows:PollMilliseconds"] = "50",
+        });
+        await _world.CreateTenantAsync("acme", "research");
+        await _world.CreateTenantAsync("globex", "lab");
+        await _world.CreateUserAsync("acme", "ada", BuiltInRoles.Member);
+        await _world.CreateUserAsync("globex", "gus", BuiltInRoles.TenantAdmin);
+        var backend = await _world.Admin.PostJsonAsync("/api/v1/storage-backends", $$$"""
+            {"metadata":{"name":"scratch"},"spec":{"tier":"HighPerformance","driver":"Posix","path":"{{{Root}}}",
+             "capacityBytes":10737418240,"defaultVolumeBytes":1048576,"maxBytesPerTenant":5368709120}}
+            """);
+        Assert.True(backend.StatusCode == HttpStatusCode.Created, await backend.Content.ReadAsStringAsync(Ct));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _world.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task AVolume_IsProvisionedWithItsAcl_AndAnotherTenantCannotSeeOrTouchIt()
+    {
+        using var ada = await _world.SignInAsync("acme", "ada");
+        var created = await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """
+            {"metadata":{"name":"data"},"spec":{"project":"research","backend":"scratch","sizeBytes":2097152,
+             "acl":[{"principal":"User","id":61001,"access":"ReadWrite"},{"principal":"Group","id":62003,"access":"Read"}]}}
+            """);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Ct));
+        var ready = await ReadyAsync(ada, "data");
+        var location = (string)ready["status"]!["location"]!;
+        Assert.StartsWith(Path.Combine(Root, "acme", "research", "data-"), location, StringComparison.Ordinal);
+        var acl = await GetFaclAsync(location);
+        Assert.Contains("user:61001:rwx", acl, StringComparison.Ordinal);
+        Assert.Contains("group:62003:r-x", acl, StringComparison.Ordinal);
+        Assert.Contains("other::---", acl, StringComparison.Ordinal);
+        Assert.Equal(1024L, (long)ready["spec"]!["inodes"]!); // one per 64 KiB, at least 1024
+
+        using var gus = await _world.SignInAsync("globex", "gus");
+        await (await gus.GetAsync("/api/v1/tenants/acme/volumes/data", Ct)).AssertProblemAsync(404, "not-found");
+        await (await gus.DeleteAsync("/api/v1/tenants/acme/volumes/data", Ct)).AssertProblemAsync(404, "not-found");
+        var list = await (await gus.GetAsync("/api/v1/tenants/globex/volumes", Ct)).ReadAsync();
+        Assert.Empty(list["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task BadVolumes_AreRefused_FieldByField_AndNothingIsMade()
+    {
+        using var ada = await _world.SignInAsync("acme", "ada");
+        var response = await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """
+            {"metadata":{"name":"bad"},"spec":{"project":"research","backend":"scratch","sizeBytes":0,"accessMode":"Sometimes",
+             "mountPath":"relative/path","acl":[{"principal":"User","id":0,"access":"ReadWrite"}]}}
+            """);
+        var problem = await response.AssertProblemAsync(422, "validation-failed");
+        Assert.Equal(["spec.sizeBytes", "spec.accessMode", "spec.mountPath", "spec.acl[0].id"], problem["errors"]!.AsArray().Select(e => (string)e!["field"]!));
+        await (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """{"metadata":{"name":"bad"},"spec":{"project":"lab","backend":"nowhere"}}"""))
+            .AssertProblemAsync(422, "validation-failed", "spec.backend");
+        await (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """{"metadata":{"name":"bad"},"spec":{"project":"lab","backend":"scratch"}}"""))
+            .AssertProblemAsync(422, "validation-failed", "spec.project"); // globex's project, not acme's
+        await (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """{"metadata":{"name":"huge"},"spec":{"project":"research","backend":"scratch","sizeBytes":6442450944}}"""))
+            .AssertProblemAsync(422, "validation-failed", "spec.sizeBytes"); // over the per-tenant limit
+        Assert.Empty((await (await ada.GetAsync("/api/v1/tenants/acme/volumes", Ct)).ReadAsync())["items"]!.AsArray());
+        Assert.False(Directory.Exists(Path.Combine(Root, "acme")));
+    }
+
+    [Fact]
+    public async Task DeletedVolumes_ArePurgedAfterTheirGrace_AndTheReconcilerFindsStrays()
+    {
+        using var ada = await _world.SignInAsync("acme", "ada");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes",
+                $$$"""{"metadata":{"name":"v{{{i}}}"},"spec":{"project":"research","backend":"scratch"}}""")).StatusCode);
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await ReadyAsync(ada, $"v{i}");
+        }
+        await (await _world.Admin.DeleteAsync("/api/v1/tenants/acme/projects/research", Ct)).AssertProblemAsync(409, "has-dependents");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await ada.DeleteAsync($"/api/v1/tenants/acme/volumes/v{i}", Ct)).StatusCode);
+        }
+        await Poll.UntilAsync(_ => Task.FromResult(Directory.Exists(Path.Combine(Root, "acme")) ? null : "gone"), TimeSpan.FromSeconds(30), "the deleted volumes to be purged");
+
+        Directory.CreateDirectory(Path.Combine(Root, "acme", "research", "stray-0001"));
+        var reconciliation = await (await _world.Admin.GetAsync("/api/v1/storage-backends/scratch/reconciliation", Ct)).ReadAsync();
+        Assert.Equal(["acme/research/stray-0001"], reconciliation["orphans"]!.AsArray().Select(o => (string)o!));
+        Assert.Empty(reconciliation["missing"]!.AsArray());
+    }
+
+    private static async Task<JsonNode> ReadyAsync(HttpClient client, string name) =>
+        await Poll.UntilAsync(async ct =>
+        {
+            var volume = await (await client.GetAsync($"/api/v1/tenants/acme/volumes/{name}", ct)).ReadAsync();
+            var phase = (string?)volume["status"]?["phase"];
+            Assert.NotEqual("Failed", phase);
+            return phase == "Ready" ? volume : null;
+        }, TimeSpan.FromSeconds(30), $"volume {name} to be Ready");
+
+    private static async Task<string> GetFaclAsync(string path)
+    {
+        var start = new ProcessStartInfo("getfacl", ["-p", path]) { RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return output;
+    }
+}
