@@ -231,8 +231,12 @@ public sealed class AgentSecurityTests : IAsyncLifetime
         return chain.Build(certificate);
     }
 
+    /// <summary>Registers with the SKU's eight GPUs: a healthy registration completes the waiting provisioning run. (A
+    /// degraded one would fail the run, whose compensation voids the node's certificates while the test still uses
+    /// them.)</summary>
     private static Task<HttpResponseMessage> RegisterAsync(HttpClient client) =>
-        client.PostAsJsonAsync(AgentPaths.Register, new RegistrationBody("test", Node, new NodeInventory(112, 2048, [], "test")), Ct);
+        client.PostAsJsonAsync(AgentPaths.Register, new RegistrationBody("test", Node, new NodeInventory(112, 2048,
+            [.. Enumerable.Range(0, 8).Select(i => new GpuInfo(i, "H100-SXM5-80GB", $"SEC-{i}", null))], "test")), Ct);
 
     private static async Task<HttpResponseMessage> IssueAsync(HttpClient client, string token, string csr)
     {
