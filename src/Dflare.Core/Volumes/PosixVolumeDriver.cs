@@ -1,24 +1,30 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Dflare.Core.Volumes;
 
 /// <summary>
 /// Volumes as directories of a local (or locally mounted) POSIX filesystem: <c>{root}/{tenant}/{project}/{name}-{id}</c>.
 /// <list type="bullet">
-/// <item>Access is by POSIX ACLs only (<c>setfacl</c>): the volume directory belongs to root with mode 0770 and no
-/// group or other access, and each ACL entry becomes a named user or group entry, also as the default ACL so that new
+/// <item>Access is by POSIX ACLs only (<c>setfacl</c>): the volume directory belongs to root, with no group or other
+/// access, and each grant becomes a named user or group entry on the whole tree, also as the default ACL so that new
 /// files inherit it. The tenant and project directories above are 0711: they can be traversed but not listed.</item>
 /// <item>Quota: this filesystem's project quotas are not used (ext4 needs the <c>prjquota</c> mount option, which the
 /// machines here lack), so <see cref="EnforceAsync"/> scans usage instead. Each scan makes every file root's (access
 /// stays what the ACL grants) and, when the volume is over its byte or inode quota, sets every ACL mask to read-only:
 /// nobody but root can write, create or delete until usage is back under quota (or the quota grows) and a later
-/// scan restores the masks. Between scans a volume can overshoot; the scan interval bounds by how much.</item>
+/// scan restores the masks; the closed masks are re-applied on every scan while over. Writes through files that were
+/// already open go on until they are closed, and deleted files still held open are not counted: this is usage
+/// scanning, not a filesystem quota, and a volume can overshoot between scans.</item>
 /// </list>
 /// </summary>
 public sealed class PosixVolumeDriver(string root) : IVolumeDriver
 {
-    private const string StoppedMarker = ".dflare-writes-stopped";
+    /// <summary>Where the driver keeps its own state (which volumes have writes stopped): root's alone, 0700, never
+    /// inside a volume a tenant can write to.</summary>
+    private const string StateDirectory = ".dflare-state";
+
+    private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode RootOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -29,21 +35,32 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
             throw new PlatformNotSupportedException("POSIX volumes need a POSIX filesystem.");
         }
         var path = PathOf(volume);
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, RootOnly);
+        // Modes after the create: a concurrent purge may have removed and this call re-created a parent.
         foreach (var directory in new[] { Root, Path.Combine(Root, volume.Tenant), Path.Combine(Root, volume.Tenant, volume.Project) })
         {
-            Directory.CreateDirectory(directory);
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            File.SetUnixFileMode(directory, Traversable);
         }
-        Directory.CreateDirectory(path);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var stopped = File.Exists(Path.Combine(path, StoppedMarker));
-        await RunAsync("setfacl", ["--set", VolumeAcls.SetfaclText(volume, writable: !stopped), path], cancellationToken);
-        await RunAsync("setfacl", ["-d", "--set", VolumeAcls.SetfaclText(volume, writable: true), path], cancellationToken);
+        var stopped = File.Exists(MarkerOf(volume));
+        // The whole tree, so that a changed grant reaches what is already there (X: execute only on directories and
+        // files that were executable); -P never follows a symbolic link a tenant planted.
+        await RunAsync("setfacl", ["-R", "-P", "--set", VolumeAcls.SetfaclText(volume, writable: !stopped, recursive: true), path], cancellationToken);
+        var directories = new List<string> { path };
+        directories.AddRange(Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }));
+        foreach (var batch in directories.Chunk(200))
+        {
+            await RunAsync("setfacl", ["-d", "--set", VolumeAcls.SetfaclText(volume, writable: true, recursive: true), .. batch], cancellationToken);
+        }
         return path;
     }
 
     public async Task<VolumeUsage> EnforceAsync(VolumeSpec volume, CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("POSIX volumes need a POSIX filesystem.");
+        }
         var path = PathOf(volume);
         if (!Directory.Exists(path))
         {
@@ -53,16 +70,18 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
         await RunAsync("chown", ["-R", "--no-dereference", "0:0", path], cancellationToken);
         var (bytes, inodes) = Scan(path);
         var over = bytes > volume.QuotaBytes || inodes > volume.QuotaInodes;
-        var marker = Path.Combine(path, StoppedMarker);
-        var wasStopped = File.Exists(marker);
-        if (over && !wasStopped)
+        var marker = MarkerOf(volume);
+        if (over)
         {
+            // Closed again on every scan while over, so entries made since the last one are closed too.
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            File.SetUnixFileMode(Path.GetDirectoryName(marker)!, RootOnly);
             await File.WriteAllTextAsync(marker, $"over quota: {bytes} bytes of {volume.QuotaBytes}, {inodes} inodes of {volume.QuotaInodes}\n", cancellationToken);
-            await RunAsync("setfacl", ["-R", "-m", "m::rx", path], cancellationToken);
+            await RunAsync("setfacl", ["-R", "-P", "-m", "m::rx", path], cancellationToken);
         }
-        else if (!over && wasStopped)
+        else if (File.Exists(marker))
         {
-            await RunAsync("setfacl", ["-R", "-m", "m::rwx", path], cancellationToken);
+            await RunAsync("setfacl", ["-R", "-P", "-m", "m::rwx", path], cancellationToken);
             File.Delete(marker);
         }
         return new VolumeUsage(bytes, inodes, over, over);
@@ -74,6 +93,10 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
         if (Directory.Exists(path))
         {
             Directory.Delete(path, recursive: true);
+        }
+        if (File.Exists(MarkerOf(volume)))
+        {
+            File.Delete(MarkerOf(volume));
         }
         // The tenant's and project's directories go with their last volume, so deletes leave nothing behind.
         foreach (var parent in new[] { Path.Combine(Root, volume.Tenant, volume.Project), Path.Combine(Root, volume.Tenant) })
@@ -92,13 +115,17 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
         {
             return Task.FromResult<IReadOnlyList<string>>([]);
         }
-        var keys = Directory.EnumerateDirectories(Root).SelectMany(Directory.EnumerateDirectories).SelectMany(Directory.EnumerateDirectories)
+        var keys = Directory.EnumerateDirectories(Root).Where(d => Path.GetFileName(d) != StateDirectory)
+            .SelectMany(Directory.EnumerateDirectories).SelectMany(Directory.EnumerateDirectories)
             .Select(d => Path.GetRelativePath(Root, d).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal).ToList();
         return Task.FromResult<IReadOnlyList<string>>(keys);
     }
 
     public string PathOf(VolumeSpec volume) => Path.Combine(Root, volume.Tenant, volume.Project, $"{volume.Name}-{volume.Id:N}");
+
+    /// <summary>Names are DNS labels, so dots separate them unambiguously.</summary>
+    private string MarkerOf(VolumeSpec volume) => Path.Combine(Root, StateDirectory, $"{volume.Tenant}.{volume.Project}.{volume.Name}-{volume.Id:N}.writes-stopped");
 
     /// <summary>Bytes and inodes under a directory, the directory itself included; symbolic links are counted, not followed.</summary>
     private static (long Bytes, long Inodes) Scan(string path)
@@ -107,12 +134,18 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
         var pending = new Stack<string>([path]);
         while (pending.Count > 0)
         {
-            foreach (var entry in new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos())
+            IEnumerable<FileSystemInfo> entries;
+            try
             {
-                if (entry.Name == StoppedMarker)
-                {
-                    continue;
-                }
+                entries = [.. new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos()];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A directory removed under the scan: the next scan counts what is there then.
+                throw new VolumeDriverException($"scanning {path} failed: {ex.Message}", transient: true, ex);
+            }
+            foreach (var entry in entries)
+            {
                 inodes++;
                 if (entry is FileInfo file && file.LinkTarget is null)
                 {
@@ -145,12 +178,23 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
         }
         using (process)
         {
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // A step that timed out must not leave a recursive chown or setfacl running beside its retry.
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+            await output;
             if (process.ExitCode != 0)
             {
-                throw new VolumeDriverException($"{command} {string.Join(' ', arguments)} failed ({process.ExitCode}): {(await error).Trim()}", transient: false);
+                // Usually a file that vanished mid-walk: worth another try.
+                throw new VolumeDriverException($"{command} failed ({process.ExitCode}) on {arguments[^1]}: {(await error).Trim()}", transient: true);
             }
         }
     }

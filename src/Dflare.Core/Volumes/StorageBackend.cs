@@ -2,6 +2,7 @@ using Dflare.Core.Resources;
 using Dflare.Persistence.Store;
 using Dflare.Persistence.Volumes;
 using Dflare.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dflare.Core.Volumes;
 
@@ -83,6 +84,17 @@ public sealed class StorageBackendKind : IResourceKind<StorageBackend, StorageBa
             {
                 validation.Add(field, FieldErrorCodes.OutOfRange, $"{field} must be positive and at most spec.capacityBytes.");
             }
+        }
+    }
+
+    public async Task CheckAsync(Validation validation, DflareDbContext db, StorageBackend resource, PlatformScope scope, StorageBackendRow? existing, CancellationToken cancellationToken)
+    {
+        // Volumes are found by driver and path: moving them under live volumes would strand their data.
+        if (existing is not null && (existing.Driver != resource.Spec!.Driver || existing.Path != (resource.Spec.Path ?? ""))
+            && await db.Volumes.AnyAsync(v => v.Backend == existing.Name, cancellationToken))
+        {
+            validation.Add(existing.Driver != resource.Spec.Driver ? "spec.driver" : "spec.path", FieldErrorCodes.Mismatch,
+                "spec.driver and spec.path cannot change while volumes live on the backend.");
         }
     }
 

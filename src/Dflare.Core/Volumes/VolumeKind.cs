@@ -68,11 +68,20 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         }
         for (var i = 0; i < acl.Count; i++)
         {
-            // Ids below 1000 are the system's; root never needs a grant.
-            if (acl[i].Id is < 1000 or > 2_000_000_000)
+            if (acl[i] is null)
             {
-                validation.Add($"spec.acl[{i}].id", FieldErrorCodes.OutOfRange, $"spec.acl[{i}].id must be a POSIX id from 1000 to 2000000000.");
+                validation.Add($"spec.acl[{i}]", FieldErrorCodes.Required, $"spec.acl[{i}] is empty.");
             }
+            // Ids below 1000 are the system's, and nobody (65534) is what NFS maps root to; root never needs a grant.
+            else if (acl[i].Id is < 1000 or > 2_000_000_000 or 65534)
+            {
+                validation.Add($"spec.acl[{i}].id", FieldErrorCodes.OutOfRange, $"spec.acl[{i}].id must be a POSIX id from 1000 to 2000000000, not 65534 (nobody).");
+            }
+        }
+        var duplicate = acl.Where(e => e is not null).GroupBy(e => (e.Principal, e.Id)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            validation.Add("spec.acl", FieldErrorCodes.InvalidValue, $"spec.acl names {duplicate.Key.Principal} {duplicate.Key.Id} more than once.");
         }
         var names = (spec.AccessMap?.Clusters ?? []).Select((n, i) => ($"spec.accessMap.clusters[{i}]", n))
             .Concat((spec.AccessMap?.Nodes ?? []).Select((n, i) => ($"spec.accessMap.nodes[{i}]", n)));
@@ -105,9 +114,10 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         {
             validation.Add("spec.project", FieldErrorCodes.UnknownReference, $"Tenant '{scope.Name}' has no project '{spec.Project}'.");
         }
-        var size = spec.SizeBytes ?? backend.DefaultVolumeBytes;
+        var size = spec.SizeBytes ?? (existing is { SizeBytes: > 0 } ? existing.SizeBytes : backend.DefaultVolumeBytes);
+        // A volume not provisioned yet (size 0) will get the backend default: count that.
         var others = await db.Volumes.Where(v => v.TenantId == scope.Id && v.Backend == backend.Name && v.Id != (existing == null ? Guid.Empty : existing.Id))
-            .SumAsync(v => (long?)v.SizeBytes, cancellationToken) ?? 0;
+            .SumAsync(v => (long?)(v.SizeBytes == 0 ? backend.DefaultVolumeBytes : v.SizeBytes), cancellationToken) ?? 0;
         if (others + size > backend.MaxBytesPerTenant)
         {
             validation.Add("spec.sizeBytes", FieldErrorCodes.OutOfRange,
@@ -116,6 +126,10 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         if (existing is not null && size < existing.UsedBytes)
         {
             validation.Add("spec.sizeBytes", FieldErrorCodes.OutOfRange, $"spec.sizeBytes cannot go below what is used ({existing.UsedBytes} bytes).");
+        }
+        if (existing is not null && spec.Inodes is { } inodes && inodes < existing.UsedInodes)
+        {
+            validation.Add("spec.inodes", FieldErrorCodes.OutOfRange, $"spec.inodes cannot go below what is used ({existing.UsedInodes}).");
         }
     }
 
@@ -136,13 +150,20 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         row.Labels = Envelope.LabelsToJson(resource.Metadata!.Labels);
         row.Project = spec.Project!;
         row.Backend = spec.Backend!;
-        // A size left out keeps the current one (or, on create, the backend default the workflow applies).
-        row.SizeBytes = spec.SizeBytes ?? (row.SizeBytes > 0 ? row.SizeBytes : 0);
-        row.Inodes = spec.Inodes ?? (row.Inodes > 0 ? row.Inodes : 0);
-        row.AccessMode = spec.AccessMode ?? "ReadWriteMany";
-        row.MountPath = spec.MountPath ?? $"/mnt/{row.Name}";
-        row.Acl = JsonSerializer.Serialize(spec.Acl ?? [], Json);
-        row.AccessMap = JsonSerializer.Serialize(new VolumeAccessMap(spec.AccessMap?.Clusters ?? [], spec.AccessMap?.Nodes ?? []), Json);
+        // A field left out keeps its value on a replace (on a create: the default; sizes are then the backend's,
+        // applied by the workflow), so a PUT that forgets the ACL never strips a volume of its grants.
+        row.SizeBytes = spec.SizeBytes ?? row.SizeBytes;
+        row.Inodes = spec.Inodes ?? row.Inodes;
+        row.AccessMode = spec.AccessMode ?? (row.AccessMode.Length > 0 ? row.AccessMode : "ReadWriteMany");
+        row.MountPath = spec.MountPath ?? (row.MountPath.Length > 0 ? row.MountPath : $"/mnt/{row.Name}");
+        if (spec.Acl is not null)
+        {
+            row.Acl = JsonSerializer.Serialize(spec.Acl, Json);
+        }
+        if (spec.AccessMap is not null)
+        {
+            row.AccessMap = JsonSerializer.Serialize(new VolumeAccessMap(spec.AccessMap.Clusters ?? [], spec.AccessMap.Nodes ?? []), Json);
+        }
     }
 
     public void Writing(DflareDbContext db, VolumeRow row, TenantRow scope, bool creating)
@@ -152,16 +173,18 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         workflows().Wake();
     }
 
-    public Task RemovingAsync(DflareDbContext db, VolumeRow row, TenantRow scope, CancellationToken cancellationToken)
+    public async Task RemovingAsync(DflareDbContext db, VolumeRow row, TenantRow scope, CancellationToken cancellationToken)
     {
+        var backend = await db.StorageBackends.AsNoTracking().FirstAsync(b => b.Name == row.Backend, cancellationToken);
         workflows().Stage(db, VolumeWorkflows.Delete, $"{Target(scope.Name, row.Name)}/{row.Id:N}", new JsonObject
         {
             ["spec"] = JsonSerializer.SerializeToNode(SpecOf(row, scope.Name), Json),
             ["backend"] = row.Backend,
+            ["driver"] = backend.Driver,
+            ["path"] = backend.Path,
             ["purgeAt"] = (time.GetUtcNow() + settings().DeletionGrace).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         });
         workflows().Wake();
-        return Task.CompletedTask;
     }
 
     public Volume ToResource(VolumeRow row, TenantRow scope) => new()

@@ -24,24 +24,10 @@ public static class VolumeWorkflows
         [
             new StepDefinition
             {
-                Name = "ensure",
-                Execute = async (context, ct) =>
-                {
-                    var (volume, backend, tenant) = await LoadAsync(context, ct);
-                    if (volume is null)
-                    {
-                        return StepResult.Permanent("the volume was deleted before it was provisioned");
-                    }
-                    var location = await RunAsync(() => drivers.For(backend!).EnsureAsync(VolumeKind.SpecOf(volume, tenant!), ct));
-                    if (location.Error is { } error)
-                    {
-                        return error;
-                    }
-                    await context.WriteAsync(async (db, token) =>
-                        await db.Volumes.Where(v => v.Id == volume.Id).ExecuteUpdateAsync(s => s
-                            .SetProperty(v => v.Phase, VolumePhases.Ready).SetProperty(v => v.Reason, (string?)null).SetProperty(v => v.Location, location.Value), token), ct);
-                    return StepResult.Done(new JsonObject { ["location"] = location.Value });
-                },
+                // Nothing to do going forward; going back (ensure failed for good, or ran out of attempts) it marks the
+                // volume Failed and, for a volume that never was Ready, removes what the backend may hold of it.
+                Name = "admit",
+                Execute = (_, _) => Task.FromResult(StepResult.Done()),
                 Compensate = async (context, ct) =>
                 {
                     var (volume, backend, tenant) = await LoadAsync(context, ct);
@@ -49,33 +35,56 @@ public static class VolumeWorkflows
                     {
                         return;
                     }
-                    var creating = context.Input?["creating"]?.GetValue<bool>() == true;
-                    if (creating)
+                    var neverReady = context.Input?["creating"]?.GetValue<bool>() == true && volume.Location is null;
+                    if (neverReady)
                     {
                         await drivers.For(backend!).DeleteAsync(VolumeKind.SpecOf(volume, tenant!), ct);
                     }
                     await context.WriteAsync(async (db, token) =>
                         await db.Volumes.Where(v => v.Id == volume.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.Phase, VolumePhases.Failed)
-                            .SetProperty(v => v.Reason, creating ? "provisioning failed; nothing was left on the backend" : "the change could not be applied; the data is untouched"), token), ct);
+                            .SetProperty(v => v.Reason, neverReady ? "provisioning failed; nothing was left on the backend (see the operation)" : "the change could not be applied; the data is untouched (see the operation)"), token), ct);
                 },
             },
             new StepDefinition
             {
-                Name = "usage",
+                Name = "ensure",
                 Execute = async (context, ct) =>
                 {
                     var (volume, backend, tenant) = await LoadAsync(context, ct);
                     if (volume is null)
                     {
+                        return StepResult.Done(new JsonObject { ["skipped"] = "the volume was deleted" });
+                    }
+                    var location = await RunAsync(() => drivers.For(backend!).EnsureAsync(VolumeKind.SpecOf(volume, tenant!), ct));
+                    return location.Error ?? StepResult.Done(new JsonObject { ["location"] = location.Value });
+                },
+            },
+            new StepDefinition
+            {
+                // Ready once the backend holds it; the first usage reading is best effort (the scanner repeats it), so a
+                // slow or failing scan never undoes a volume a tenant may already be using.
+                Name = "ready",
+                Timeout = TimeSpan.FromMinutes(10),
+                Execute = async (context, ct) =>
+                {
+                    var (volume, backend, tenant) = await LoadAsync(context, ct);
+                    var location = context.Outputs.TryGetValue("ensure", out var ensured) ? (string?)ensured?["location"] : null;
+                    if (volume is null || location is null)
+                    {
                         return StepResult.Done();
                     }
                     var usage = await RunAsync(() => drivers.For(backend!).EnforceAsync(VolumeKind.SpecOf(volume, tenant!), ct));
-                    if (usage.Error is { } error)
+                    await context.WriteAsync(async (db, token) =>
                     {
-                        return error;
-                    }
-                    await context.WriteAsync((db, token) => RecordAsync(db, volume.Id, usage.Value!, time, token), ct);
-                    return StepResult.Done(new JsonObject { ["usedBytes"] = usage.Value!.Bytes, ["usedInodes"] = usage.Value.Inodes, ["writesStopped"] = usage.Value.WritesStopped });
+                        await db.Volumes.Where(v => v.Id == volume.Id).ExecuteUpdateAsync(s => s
+                            .SetProperty(v => v.Phase, VolumePhases.Ready).SetProperty(v => v.Location, location)
+                            .SetProperty(v => v.Reason, usage.Error is null ? null : "usage not read yet; the next scan reads it"), token);
+                        if (usage.Value is { } read)
+                        {
+                            await RecordAsync(db, volume.Id, read, time, token);
+                        }
+                    }, ct);
+                    return StepResult.Done(new JsonObject { ["usedBytes"] = usage.Value?.Bytes, ["writesStopped"] = usage.Value?.WritesStopped });
                 },
             },
         ],
@@ -105,13 +114,12 @@ public static class VolumeWorkflows
                 Execute = async (context, ct) =>
                 {
                     var spec = context.Input!["spec"].Deserialize<VolumeSpec>(VolumeKind.JsonOptions)!;
-                    var name = context.Input!["backend"]!.GetValue<string>();
-                    StorageBackendRow? backend = null;
-                    await context.WriteAsync(async (db, token) => backend = await db.StorageBackends.AsNoTracking().FirstOrDefaultAsync(b => b.Name == name, token), ct);
-                    if (backend is null)
+                    // The backend as it was at the delete, so a backend changed or removed since cannot strand the data.
+                    var backend = new StorageBackendRow
                     {
-                        return StepResult.Permanent($"backend '{name}' no longer exists; {spec.Key} may be left on it");
-                    }
+                        Name = context.Input!["backend"]!.GetValue<string>(), Driver = context.Input!["driver"]!.GetValue<string>(),
+                        Path = context.Input!["path"]!.GetValue<string>(), Tier = "",
+                    };
                     var deleted = await RunAsync(async () =>
                     {
                         await drivers.For(backend).DeleteAsync(spec, ct);

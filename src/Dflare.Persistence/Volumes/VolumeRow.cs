@@ -35,7 +35,7 @@ public sealed class VolumeRow : IVersionedRow
     public string Acl { get; set; } = "[]";
 
     /// <summary>JSON object: the clusters and nodes that may mount it.</summary>
-    public string AccessMap { get; set; } = "{}";
+    public string AccessMap { get; set; } = """{"clusters":[],"nodes":[]}""";
 
     /// <summary><c>Pending</c>, <c>Ready</c> or <c>Failed</c>.</summary>
     public required string Phase { get; set; }

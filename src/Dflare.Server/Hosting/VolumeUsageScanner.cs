@@ -45,8 +45,9 @@ internal sealed partial class VolumeUsageScanner(
                 var usage = await drivers.For(item.Backend).EnforceAsync(VolumeKind.SpecOf(item.Volume, item.Tenant), cancellationToken);
                 await VolumeWorkflows.RecordAsync(db, item.Volume.Id, usage, time, cancellationToken);
             }
-            catch (VolumeDriverException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // One volume's trouble (a tree removed under the scan, a busy store) never stops the others, or the host.
                 LogScanFailed(logger, ex, item.Tenant, item.Volume.Name);
             }
         }

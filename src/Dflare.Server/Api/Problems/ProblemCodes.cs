@@ -33,6 +33,7 @@ public static class ProblemCodes
     public const string AgentUnauthorized = "agent-unauthorized";
     public const string NodeStateConflict = "node-state-conflict";
     public const string RateLimited = "rate-limited";
+    public const string BackendUnavailable = "backend-unavailable";
 
     /// <summary>Every code, for the frozen-list test and the docs.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -41,7 +42,7 @@ public static class ProblemCodes
         PageSizeTooLarge, InvalidCursor, NotFound, RouteNotFound, MethodNotAllowed, AlreadyExists, HasDependents,
         InvalidPrecondition, PreconditionFailed, InvalidIdempotencyKey, IdempotencyKeyReused, Unauthenticated,
         Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished, OperationInProgress,
-        AgentUnauthorized, NodeStateConflict, RateLimited,
+        AgentUnauthorized, NodeStateConflict, RateLimited, BackendUnavailable,
     ];
 
     /// <summary>The problem <c>type</c> URI for a code (RFC 9457 §3.1.1).</summary>

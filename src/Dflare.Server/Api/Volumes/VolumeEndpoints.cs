@@ -42,7 +42,15 @@ public static class VolumeEndpoints
         {
             return Problem.NotFound(StorageBackend.KindName, name);
         }
-        var present = (await drivers.For(backend).ListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        HashSet<string> present;
+        try
+        {
+            present = (await drivers.For(backend).ListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is VolumeDriverException or IOException or UnauthorizedAccessException)
+        {
+            return Problem.Of(StatusCodes.Status503ServiceUnavailable, ProblemCodes.BackendUnavailable, "The backend could not be read.", ex.Message);
+        }
         var recorded = (await (from v in db.Volumes.AsNoTracking()
                                join t in db.Tenants.AsNoTracking() on v.TenantId equals t.Id
                                where v.Backend == name

@@ -77,6 +77,26 @@ public sealed class PosixVolumeAccessTests : IDisposable
         Assert.True(write.Code == 0, write.Error);
     }
 
+    [Fact]
+    public async Task AChangedAcl_ReachesWhatIsAlreadyThere()
+    {
+        Assert.True(Environment.UserName == "root", "this test runs processes under other uids and needs root (CI runs as root)");
+        var volume = new VolumeSpec("acme", "research", "shared", Guid.NewGuid(), 1 << 20, 1000,
+            [new VolumeAclEntry(AclPrincipal.User, AcmeUser, VolumeAccess.ReadWrite), new VolumeAclEntry(AclPrincipal.User, GlobexUser, VolumeAccess.ReadWrite)]);
+        var path = await _driver.EnsureAsync(volume, Ct);
+        Assert.Equal(0, (await AsAsync(AcmeUser, AcmeGroup, $"mkdir {path}/runs && echo one > {path}/runs/a.txt")).Code);
+        Assert.Equal(0, (await AsAsync(GlobexUser, GlobexGroup, $"echo two >> {path}/runs/a.txt")).Code);
+
+        // The second user is narrowed to reading: on the files and directories that exist, not only on new ones.
+        await _driver.EnsureAsync(volume with { Acl = [volume.Acl[0], new VolumeAclEntry(AclPrincipal.User, GlobexUser, VolumeAccess.Read)] }, Ct);
+        Assert.NotEqual(0, (await AsAsync(GlobexUser, GlobexGroup, $"echo three >> {path}/runs/a.txt")).Code);
+        Assert.NotEqual(0, (await AsAsync(GlobexUser, GlobexGroup, $"echo new > {path}/runs/b.txt")).Code);
+        var read = await AsAsync(GlobexUser, GlobexGroup, $"cat {path}/runs/a.txt");
+        Assert.Equal("one\ntwo", read.Output.Trim());
+        Assert.Equal(0, (await AsAsync(AcmeUser, AcmeGroup, $"echo four >> {path}/runs/a.txt")).Code);
+        Assert.NotEqual(0, (await AsAsync(AcmeUser, AcmeGroup, $"test -x {path}/runs/a.txt")).Code); // files do not become executable
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static async Task<(int Code, string Output, string Error)> AsAsync(int uid, int gid, string script)

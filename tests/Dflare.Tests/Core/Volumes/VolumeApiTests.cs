@@ -68,6 +68,31 @@ public sealed class VolumeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReplace_KeepsWhatItLeavesOut_AndABackendCannotMoveUnderItsVolumes()
+    {
+        using var ada = await _world.SignInAsync("acme", "ada");
+        Assert.Equal(HttpStatusCode.Created, (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """
+            {"metadata":{"name":"keep"},"spec":{"project":"research","backend":"scratch","accessMode":"ReadOnlyMany",
+             "acl":[{"principal":"Group","id":62001,"access":"ReadWrite"}]}}
+            """)).StatusCode);
+        await ReadyAsync(ada, "keep");
+        var replaced = await ada.PutJsonAsync("/api/v1/tenants/acme/volumes/keep", """{"metadata":{"name":"keep"},"spec":{"project":"research","backend":"scratch","sizeBytes":3145728}}""");
+        Assert.True(replaced.StatusCode == HttpStatusCode.OK, await replaced.Content.ReadAsStringAsync(Ct));
+        var volume = await ReadyAsync(ada, "keep");
+        Assert.Equal(3145728L, (long)volume["spec"]!["sizeBytes"]!);
+        Assert.Equal("ReadOnlyMany", (string)volume["spec"]!["accessMode"]!);
+        Assert.Equal(62001, (int)volume["spec"]!["acl"]![0]!["id"]!);
+        Assert.Contains("group:62001:rwx", await GetFaclAsync((string)volume["status"]!["location"]!), StringComparison.Ordinal);
+
+        await (await ada.PutJsonAsync("/api/v1/tenants/acme/volumes/keep", """{"metadata":{"name":"keep"},"spec":{"project":"research","backend":"elsewhere"}}"""))
+            .AssertProblemAsync(422, "validation-failed", "spec.backend");
+        var moved = await _world.Admin.PutJsonAsync("/api/v1/storage-backends/scratch", $$$"""
+            {"metadata":{"name":"scratch"},"spec":{"tier":"HighPerformance","driver":"Posix","path":"{{{Root}}}-moved","capacityBytes":10737418240}}
+            """);
+        await moved.AssertProblemAsync(422, "validation-failed", "spec.path");
+    }
+
+    [Fact]
     public async Task BadVolumes_AreRefused_FieldByField_AndNothingIsMade()
     {
         using var ada = await _world.SignInAsync("acme", "ada");
@@ -83,6 +108,10 @@ public sealed class VolumeApiTests : IAsyncLifetime
             .AssertProblemAsync(422, "validation-failed", "spec.project"); // globex's project, not acme's
         await (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """{"metadata":{"name":"huge"},"spec":{"project":"research","backend":"scratch","sizeBytes":6442450944}}"""))
             .AssertProblemAsync(422, "validation-failed", "spec.sizeBytes"); // over the per-tenant limit
+        await (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """
+            {"metadata":{"name":"dup"},"spec":{"project":"research","backend":"scratch",
+             "acl":[{"principal":"User","id":61001,"access":"Read"},{"principal":"User","id":61001,"access":"ReadWrite"},null,{"principal":"User","id":65534,"access":"Read"}]}}
+            """)).AssertProblemAsync(422, "validation-failed", "spec.acl[2]");
         Assert.Empty((await (await ada.GetAsync("/api/v1/tenants/acme/volumes", Ct)).ReadAsync())["items"]!.AsArray());
         Assert.False(Directory.Exists(Path.Combine(Root, "acme")));
     }

@@ -15,7 +15,7 @@ public sealed class ProblemCodesTests
             "invalid-query", "page-size-too-large", "invalid-cursor", "not-found", "route-not-found", "method-not-allowed",
             "already-exists", "has-dependents", "invalid-precondition", "precondition-failed", "invalid-idempotency-key",
             "idempotency-key-reused", "unauthenticated", "forbidden", "bad-request", "store-unavailable", "internal-error",
-            "operation-finished", "operation-in-progress", "agent-unauthorized", "node-state-conflict", "rate-limited",
+            "operation-finished", "operation-in-progress", "agent-unauthorized", "node-state-conflict", "rate-limited", "backend-unavailable",
         ];
 
         Assert.Equal(released, ProblemCodes.All);
