@@ -55,8 +55,12 @@ public static class ProvisioningServices
     /// <summary>Where booting nodes reach the control plane, ending in '/'.</summary>
     public static Uri BootServer(IServiceProvider services, ProvisioningOptions options)
     {
-        var address = options.BootServerUrl ?? services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.GetRequiredFeature<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>().Addresses.First();
+        var address = options.BootServerUrl ?? FirstListenerAddress(services);
         return new Uri(address.TrimEnd('/') + "/");
     }
+
+    /// <summary>The API listener's first bound address (known once the server has started), e.g. http://127.0.0.1:5080.</summary>
+    public static string FirstListenerAddress(IServiceProvider services) =>
+        services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.GetRequiredFeature<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>().Addresses.First();
 }

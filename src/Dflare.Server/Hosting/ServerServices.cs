@@ -82,9 +82,7 @@ public static class ServerServices
     {
         services.TryAddSingleton(sp => new IssuerAddress(() =>
         {
-            var configured = sp.GetRequiredService<IOptions<IdentityOptions>>().Value.PublicUrl;
-            var address = configured ?? sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+            var address = sp.GetRequiredService<IOptions<IdentityOptions>>().Value.PublicUrl ?? ProvisioningServices.FirstListenerAddress(sp);
             return new Uri(address.TrimEnd('/') + "/");
         }));
         services.TryAddSingleton<RealmKeys>();

@@ -83,8 +83,7 @@ public static class FederationEndpoints
         }
         if (await db.RealmFederations.AnyAsync(f => f.Issuer == spec.Issuer && f.Realm != realm, cancellationToken))
         {
-            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.AlreadyExists, "Another realm trusts this issuer.",
-                "An issuer is trusted by one realm at most, so its tokens can never speak for two.");
+            return IssuerTaken();
         }
         var now = time.GetUtcNow();
         var row = await db.RealmFederations.FirstOrDefaultAsync(f => f.Realm == realm, cancellationToken);
@@ -106,8 +105,7 @@ public static class FederationEndpoints
         }
         catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex))
         {
-            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.AlreadyExists, "Another realm trusts this issuer.",
-                "An issuer is trusted by one realm at most, so its tokens can never speak for two.");
+            return IssuerTaken();
         }
         federated.Invalidate(row.Issuer);
         if (previousIssuer is not null)
@@ -129,6 +127,9 @@ public static class FederationEndpoints
         federated.Invalidate(row.Issuer);
         return TypedResults.NoContent();
     }
+
+    private static IResult IssuerTaken() => Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.AlreadyExists, "Another realm trusts this issuer.",
+        "An issuer is trusted by one realm at most, so its tokens can never speak for two.");
 
     private static FederationView View(RealmFederationRow row) => new(
         row.Realm, row.Issuer, row.ClientId, row.GroupsClaim, row.UsernameClaim,

@@ -88,12 +88,12 @@ public static class PrincipalEndpoints
     private static async Task<IResult> CreateUserAsync(
         string realm, HttpContext http, DflareDbContext db, PasswordHasher hasher, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<UserSpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<UserSpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         ValidateName(validation, spec.Name);
         validation.Text("displayName", spec.DisplayName, 128);
@@ -121,12 +121,12 @@ public static class PrincipalEndpoints
     private static async Task<IResult> CreateServiceAccountAsync(
         string realm, HttpContext http, DflareDbContext db, IssuerAddress issuer, TimeProvider time, CancellationToken cancellationToken)
     {
-        var body = await RequestBodies.ReadAsync<ServiceAccountSpec>(http, cancellationToken);
-        if (body.Problem is not null)
+        var (body, problem) = await RealmDirectory.ReadBodyAsync<ServiceAccountSpec>(realm, http, db, cancellationToken);
+        if (problem is not null)
         {
-            return body.Problem;
+            return problem;
         }
-        var spec = body.Value!;
+        var spec = body!;
         var validation = new Validation();
         ValidateName(validation, spec.Name);
         validation.Text("displayName", spec.DisplayName, 128);
@@ -149,10 +149,6 @@ public static class PrincipalEndpoints
         string realm, DflareDbContext db, Validation validation, PrincipalRow row, IReadOnlyList<string>? groups,
         Action<PrincipalRow> setSecret, Func<PrincipalRow, IResult> created, CancellationToken cancellationToken)
     {
-        if (!await RealmDirectory.ExistsAsync(db, realm, cancellationToken))
-        {
-            return Problem.NotFound("Realm", realm);
-        }
         if (!validation.IsValid)
         {
             return Problem.Validation(validation.Errors);
