@@ -17,12 +17,14 @@ public static class BuiltInRoles
             Identity.Permissions.ProjectsUpdate, Identity.Permissions.ProjectsDelete, Identity.Permissions.IdentityRead,
             Identity.Permissions.IdentityManage, Identity.Permissions.AuditRead, Identity.Permissions.BillingRead,
             Identity.Permissions.ClustersRead, Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete,
-            Identity.Permissions.VolumesRead, Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete),
+            Identity.Permissions.VolumesRead, Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete,
+            Identity.Permissions.NetworksRead, Identity.Permissions.NetworksCreate, Identity.Permissions.NetworksUpdate, Identity.Permissions.NetworksDelete),
         [Member] = Set(
             Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead,
             Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete, Identity.Permissions.VolumesRead,
-            Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete),
-        [Viewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead, Identity.Permissions.VolumesRead),
+            Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete, Identity.Permissions.NetworksRead),
+        [Viewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead, Identity.Permissions.VolumesRead,
+            Identity.Permissions.NetworksRead),
         [BillingViewer] = Set(Identity.Permissions.TenantsRead, Identity.Permissions.BillingRead),
     };
 

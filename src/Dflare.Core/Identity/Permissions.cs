@@ -26,6 +26,12 @@ public static class Permissions
     public const string VolumesCreate = "volumes.create";
     public const string VolumesUpdate = "volumes.update";
     public const string VolumesDelete = "volumes.delete";
+    public const string NetworksRead = "networks.read";
+    public const string NetworksCreate = "networks.create";
+    public const string NetworksUpdate = "networks.update";
+    public const string NetworksDelete = "networks.delete";
+    /// <summary>Putting nodes on a tenant's subnets: nodes are the operator's until clusters hand them to tenants.</summary>
+    public const string NetworksAttach = "networks.attach";
     public const string InventoryRead = "inventory.read";
     public const string InventoryWrite = "inventory.write";
     public const string NodesOperate = "nodes.operate";
@@ -39,7 +45,7 @@ public static class Permissions
     public static readonly IReadOnlySet<string> PlatformOnly = new HashSet<string>(StringComparer.Ordinal)
     {
         TenantsCreate, TenantsUpdate, TenantsDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead,
-        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate,
+        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate, NetworksAttach,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
@@ -47,6 +53,7 @@ public static class Permissions
         TenantsRead, TenantsCreate, TenantsUpdate, TenantsDelete, ProjectsRead, ProjectsCreate, ProjectsUpdate,
         ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
         ClustersDelete, VolumesRead, VolumesCreate, VolumesUpdate, VolumesDelete, InventoryRead, InventoryWrite, NodesOperate,
-        OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate,
+        OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate, NetworksRead, NetworksCreate, NetworksUpdate,
+        NetworksDelete, NetworksAttach,
     };
 }

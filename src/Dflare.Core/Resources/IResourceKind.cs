@@ -51,6 +51,14 @@ public interface IResourceKind<TResource, TRow, TScope>
     {
     }
 
+    /// <summary>Like <see cref="Writing"/>, but inside the write's transaction and able to use the store (taking values
+    /// from pools). Throws <see cref="ResourceConflictException"/> to refuse the write; then nothing of it is kept.</summary>
+    Task WritingAsync(DflareDbContext db, TRow row, TResource resource, TScope scope, bool creating, CancellationToken cancellationToken)
+    {
+        Writing(db, row, scope, creating);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Runs in the delete's transaction before the row goes: removes what lives beside it (a tenant's realm).</summary>
     Task RemovingAsync(DflareDbContext db, TRow row, TScope scope, CancellationToken cancellationToken) => Task.CompletedTask;
 

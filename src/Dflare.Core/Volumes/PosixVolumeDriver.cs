@@ -1,3 +1,4 @@
+using Dflare.Core.Processes;
 using System.Diagnostics;
 
 namespace Dflare.Core.Volumes;
@@ -162,40 +163,19 @@ public sealed class PosixVolumeDriver(string root) : IVolumeDriver
 
     private static async Task RunAsync(string command, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        Process process;
+        ProcessOutcome outcome;
         try
         {
-            process = Process.Start(start) ?? throw new VolumeDriverException($"{command} did not start", transient: true);
+            outcome = await ChildProcess.RunAsync(command, arguments, input: null, cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
             throw new VolumeDriverException($"{command} is not installed (Debian package {(command == "setfacl" ? "acl" : "coreutils")})", transient: false, ex);
         }
-        using (process)
+        if (outcome.ExitCode != 0)
         {
-            var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // A step that timed out must not leave a recursive chown or setfacl running beside its retry.
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            await output;
-            if (process.ExitCode != 0)
-            {
-                // Usually a file that vanished mid-walk: worth another try.
-                throw new VolumeDriverException($"{command} failed ({process.ExitCode}) on {arguments[^1]}: {(await error).Trim()}", transient: true);
-            }
+            // Usually a file that vanished mid-walk: worth another try.
+            throw new VolumeDriverException($"{command} failed ({outcome.ExitCode}) on {arguments[^1]}: {outcome.Error.Trim()}", transient: true);
         }
     }
 }

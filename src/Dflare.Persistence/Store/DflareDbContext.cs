@@ -4,6 +4,7 @@ using Dflare.Persistence.Identity;
 using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Tenancy;
+using Dflare.Persistence.Network;
 using Dflare.Persistence.Volumes;
 using Dflare.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -77,6 +78,22 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<StorageBackendRow> StorageBackends => Set<StorageBackendRow>();
 
     public DbSet<VolumeRow> Volumes => Set<VolumeRow>();
+
+    public DbSet<FabricRow> Fabrics => Set<FabricRow>();
+
+    public DbSet<NetworkPoolRow> NetworkPools => Set<NetworkPoolRow>();
+
+    public DbSet<NetworkAllocationRow> NetworkAllocations => Set<NetworkAllocationRow>();
+
+    public DbSet<VpcRow> Vpcs => Set<VpcRow>();
+
+    public DbSet<SubnetRow> Subnets => Set<SubnetRow>();
+
+    public DbSet<NetworkAttachmentRow> NetworkAttachments => Set<NetworkAttachmentRow>();
+
+    public DbSet<PartitionRow> Partitions => Set<PartitionRow>();
+
+    public DbSet<PartitionMemberRow> PartitionMembers => Set<PartitionMemberRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

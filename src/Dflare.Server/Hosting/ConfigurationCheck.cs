@@ -24,6 +24,7 @@ internal static class ConfigurationCheck
         Check<SimulationOptions>(services, errors);
         Check<Dflare.Core.Identity.IdentityOptions>(services, errors);
         Check<VolumeOptions>(services, errors);
+        Check<NetworkOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {

@@ -6,6 +6,7 @@ using Dflare.Server.Api.Inventory;
 using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
+using Dflare.Server.Api.Network;
 using Dflare.Server.Api.Volumes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,7 @@ internal static class ServerPipeline
         api.MapOperations();
         api.MapAudit();
         api.MapVolumes();
+        api.MapNetwork();
         var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
         realm.MapPrincipals();
         realm.MapAccessRules();

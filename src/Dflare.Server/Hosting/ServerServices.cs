@@ -36,6 +36,7 @@ public static class ServerServices
         AddValidatedOptions<ProvisioningOptions, ProvisioningOptionsValidator>(services, ProvisioningOptions.SectionName);
         AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(services, IdentityOptions.SectionName);
         AddValidatedOptions<VolumeOptions, VolumeOptionsValidator>(services, VolumeOptions.SectionName);
+        AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(services, NetworkOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -56,6 +57,7 @@ public static class ServerServices
         services.AddDflareProvisioning();
         services.AddDflareSimulation();
         services.AddDflareVolumes();
+        services.AddDflareNetwork();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         AddIdentity(services);

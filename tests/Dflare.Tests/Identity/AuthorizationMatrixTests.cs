@@ -34,6 +34,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Permissions.VolumesCreate] = ["tenant-admin", "member"],
         [Permissions.VolumesUpdate] = ["tenant-admin", "member"],
         [Permissions.VolumesDelete] = ["tenant-admin", "member"],
+        [Permissions.NetworksRead] = ["tenant-admin", "member", "viewer"],
+        [Permissions.NetworksCreate] = ["tenant-admin"],
+        [Permissions.NetworksUpdate] = ["tenant-admin"],
+        [Permissions.NetworksDelete] = ["tenant-admin"],
     };
 
     private static readonly string[] TenantRoles = ["tenant-admin", "member", "viewer", "billing-viewer"];

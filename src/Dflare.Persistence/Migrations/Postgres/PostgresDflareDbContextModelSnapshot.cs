@@ -1124,6 +1124,522 @@ namespace Dflare.Persistence.Migrations.Postgres
                     b.ToTable("skus", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Network.FabricRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Driver")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("driver");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("spec");
+
+                    b.Property<string>("SyncError")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("sync_error");
+
+                    b.Property<DateTimeOffset?>("SyncedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("synced_at");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_fabrics");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_fabrics_name");
+
+                    b.ToTable("fabrics", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkAllocationRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("scope");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_network_allocations");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_network_allocations_owner_id");
+
+                    b.HasIndex("PoolId", "Scope", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("ix_network_allocations_pool_id_scope_value");
+
+                    b.ToTable("network_allocations", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkAttachmentRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("address");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Ipv6Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ipv6_address");
+
+                    b.Property<string>("Leaf")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("leaf");
+
+                    b.Property<string>("Nic")
+                        .IsRequired()
+                        .HasMaxLength(15)
+                        .HasColumnType("character varying(15)")
+                        .HasColumnName("nic");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("node");
+
+                    b.Property<string>("Port")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("port");
+
+                    b.Property<Guid>("SubnetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("subnet_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_network_attachments");
+
+                    b.HasIndex("Node", "Nic")
+                        .IsUnique()
+                        .HasDatabaseName("ix_network_attachments_node_nic");
+
+                    b.HasIndex("SubnetId", "Address")
+                        .IsUnique()
+                        .HasDatabaseName("ix_network_attachments_subnet_id_address");
+
+                    b.HasIndex("SubnetId", "Node")
+                        .IsUnique()
+                        .HasDatabaseName("ix_network_attachments_subnet_id_node");
+
+                    b.ToTable("network_attachments", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkPoolRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("BlockLength")
+                        .HasColumnType("integer")
+                        .HasColumnName("block_length");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("End")
+                        .HasColumnType("bigint")
+                        .HasColumnName("end");
+
+                    b.Property<Guid>("FabricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("fabric_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Leaves")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("leaves");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Prefix")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("prefix");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("bigint")
+                        .HasColumnName("start");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_network_pools");
+
+                    b.HasIndex("FabricId")
+                        .HasDatabaseName("ix_network_pools_fabric_id");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_network_pools_name");
+
+                    b.ToTable("network_pools", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.PartitionMemberRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Membership")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("membership");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("PartitionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("partition_id");
+
+                    b.Property<string>("PortGuid")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("character varying(18)")
+                        .HasColumnName("port_guid");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ib_partition_members");
+
+                    b.HasIndex("PartitionId", "PortGuid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_ib_partition_members_partition_id_port_guid");
+
+                    b.ToTable("ib_partition_members", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.PartitionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("FabricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("fabric_id");
+
+                    b.Property<int>("PKey")
+                        .HasColumnType("integer")
+                        .HasColumnName("p_key");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ib_partitions");
+
+                    b.HasIndex("FabricId", "PKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_ib_partitions_fabric_id_p_key");
+
+                    b.HasIndex("TenantId", "FabricId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_ib_partitions_tenant_id_fabric_id");
+
+                    b.ToTable("ib_partitions", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.SubnetRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Cidr")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("cidr");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Ingress")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("ingress");
+
+                    b.Property<string>("IngressDefault")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("ingress_default");
+
+                    b.Property<string>("Ipv6Cidr")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ipv6_cidr");
+
+                    b.Property<int>("L2Vni")
+                        .HasColumnType("integer")
+                        .HasColumnName("l2_vni");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phase");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Vlans")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("vlans");
+
+                    b.Property<Guid>("VpcId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("vpc_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_subnets");
+
+                    b.HasIndex("VpcId")
+                        .HasDatabaseName("ix_subnets_vpc_id");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_subnets_tenant_id_name");
+
+                    b.ToTable("subnets", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.VpcRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Cidr")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("cidr");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("FabricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("fabric_id");
+
+                    b.Property<Guid?>("InfinibandFabricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("infiniband_fabric_id");
+
+                    b.Property<int>("L3Vni")
+                        .HasColumnType("integer")
+                        .HasColumnName("l3_vni");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phase");
+
+                    b.Property<string>("Project")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("project");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_version");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("VrfId")
+                        .HasColumnType("integer")
+                        .HasColumnName("vrf_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_vpcs");
+
+                    b.HasIndex("FabricId")
+                        .HasDatabaseName("ix_vpcs_fabric_id");
+
+                    b.HasIndex("InfinibandFabricId")
+                        .HasDatabaseName("ix_vpcs_infiniband_fabric_id");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_vpcs_tenant_id_name");
+
+                    b.ToTable("vpcs", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2000,6 +2516,103 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_racks_sites_site");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkAllocationRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.NetworkPoolRow", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_network_allocations_network_pools_pool_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkAttachmentRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.SubnetRow", null)
+                        .WithMany()
+                        .HasForeignKey("SubnetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_network_attachments_subnets_subnet_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.NetworkPoolRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.FabricRow", null)
+                        .WithMany()
+                        .HasForeignKey("FabricId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_network_pools_fabrics_fabric_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.PartitionMemberRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.PartitionRow", null)
+                        .WithMany()
+                        .HasForeignKey("PartitionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_ib_partition_members_ib_partitions_partition_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.PartitionRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.FabricRow", null)
+                        .WithMany()
+                        .HasForeignKey("FabricId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_ib_partitions_fabrics_fabric_id");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_ib_partitions_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.SubnetRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_subnets_tenants_tenant_id");
+
+                    b.HasOne("Dflare.Persistence.Network.VpcRow", null)
+                        .WithMany()
+                        .HasForeignKey("VpcId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_subnets_vpcs_vpc_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Network.VpcRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Network.FabricRow", null)
+                        .WithMany()
+                        .HasForeignKey("FabricId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_vpcs_fabrics_fabric_id");
+
+                    b.HasOne("Dflare.Persistence.Network.FabricRow", null)
+                        .WithMany()
+                        .HasForeignKey("InfinibandFabricId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_vpcs_fabrics_infiniband_fabric_id");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_vpcs_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Provisioning.BootstrapTokenRow", b =>

@@ -34,6 +34,9 @@ public static class ProblemCodes
     public const string NodeStateConflict = "node-state-conflict";
     public const string RateLimited = "rate-limited";
     public const string BackendUnavailable = "backend-unavailable";
+    public const string PoolExhausted = "pool-exhausted";
+    public const string SubnetOverlap = "subnet-overlap";
+    public const string FabricUnavailable = "fabric-unavailable";
 
     /// <summary>Every code, for the frozen-list test and the docs.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -42,7 +45,7 @@ public static class ProblemCodes
         PageSizeTooLarge, InvalidCursor, NotFound, RouteNotFound, MethodNotAllowed, AlreadyExists, HasDependents,
         InvalidPrecondition, PreconditionFailed, InvalidIdempotencyKey, IdempotencyKeyReused, Unauthenticated,
         Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished, OperationInProgress,
-        AgentUnauthorized, NodeStateConflict, RateLimited, BackendUnavailable,
+        AgentUnauthorized, NodeStateConflict, RateLimited, BackendUnavailable, PoolExhausted, SubnetOverlap, FabricUnavailable,
     ];
 
     /// <summary>The problem <c>type</c> URI for a code (RFC 9457 §3.1.1).</summary>

@@ -151,7 +151,16 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         row.ResourceVersion = 1;
         row.UpdatedAt = now;
         db.Add(row);
-        kind.Writing(db, row, scope!, creating: true);
+        // Everything the create sets off (values taken from pools, a workflow run) commits with the row or not at all.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await kind.WritingAsync(db, row, body!, scope!, creating: true, cancellationToken);
+        }
+        catch (ResourceConflictException conflict)
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, conflict.Code, conflict.Title, conflict.Message);
+        }
         var created = kind.ToResource(row, scope!);
         var location = $"{http.Request.PathBase}{http.Request.Path.Value!.TrimEnd('/')}/{row.Name}";
         var etag = Preconditions.ETagOf(row);
@@ -162,6 +171,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (StoreErrors.IsForeignKeyViolation(ex))
         {
@@ -169,6 +179,7 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         catch (DbUpdateException ex) when (StoreErrors.IsUniqueViolation(ex))
         {
+            await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             // A concurrent twin with the same key may have won the race: answer what it answered.
             if (keyed is not null && await idempotency.ReplayAsync(keyed, cancellationToken) is { } twin)
@@ -219,10 +230,19 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         {
             row.ResourceVersion++;
             row.UpdatedAt = Envelope.Timestamp(time.GetUtcNow());
-            kind.Writing(db, row, scope!, creating: false);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await kind.WritingAsync(db, row, body, scope!, creating: false, cancellationToken);
+            }
+            catch (ResourceConflictException conflict)
+            {
+                return Problem.Of(StatusCodes.Status409Conflict, conflict.Code, conflict.Title, conflict.Message);
+            }
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateConcurrencyException)
             {

@@ -16,6 +16,7 @@ public sealed class ProblemCodesTests
             "already-exists", "has-dependents", "invalid-precondition", "precondition-failed", "invalid-idempotency-key",
             "idempotency-key-reused", "unauthenticated", "forbidden", "bad-request", "store-unavailable", "internal-error",
             "operation-finished", "operation-in-progress", "agent-unauthorized", "node-state-conflict", "rate-limited", "backend-unavailable",
+            "pool-exhausted", "subnet-overlap", "fabric-unavailable",
         ];
 
         Assert.Equal(released, ProblemCodes.All);
