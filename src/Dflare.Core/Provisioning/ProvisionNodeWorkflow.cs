@@ -39,8 +39,9 @@ public static class ProvisionNodeWorkflow
             new StepDefinition
             {
                 Name = "network",
-                // Explicitly nothing until the network manager lands; the operation says so.
-                Execute = (_, _) => Task.FromResult(StepResult.Done(new JsonObject { ["skipped"] = "the network manager is not built yet (issue 6): nodes take DHCP on both fabrics" })),
+                // A node in the pool carries no tenant segment yet (a cluster attaches it through attach-network); this
+                // records where the fabrics say it is cabled, so a missing cable shows up before it is handed out.
+                Execute = (context, ct) => Network.NodeCabling.DescribeAsync(context, NodeName(context), ct),
             },
             new StepDefinition
             {

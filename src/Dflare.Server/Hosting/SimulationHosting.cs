@@ -137,6 +137,12 @@ internal sealed partial class SimulatedDatacenterService(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
             var secrets = scope.ServiceProvider.GetRequiredService<SecretProtector>;
+            // The fabrics first, so a node's provisioning already finds its cabling.
+            var refused = await SimulatedNetwork.EnsureAsync(db, datacenter, time.GetUtcNow(), stoppingToken);
+            if (refused.Count > 0)
+            {
+                LogManifestRefused(logger, string.Join("; ", refused.Take(5).Select(e => $"{e.Field}: {e.Message}")));
+            }
             var errors = await InventoryManifests.ValidateAsync(db, manifest, secrets, stoppingToken);
             if (errors.Count > 0)
             {
@@ -145,6 +151,7 @@ internal sealed partial class SimulatedDatacenterService(
             }
             var result = await InventoryManifests.ApplyAsync(db, manifest, secrets, time.GetUtcNow(), stoppingToken);
             LogEnrolled(logger, datacenter.Nodes.Count, result.Created[Node.KindName].Count, bootServer);
+
             var running = await db.Nodes.AsNoTracking()
                 .Where(n => n.State == nameof(NodeState.Ready) || n.State == nameof(NodeState.Allocated) || n.State == nameof(NodeState.Draining))
                 .Select(n => n.Name).ToListAsync(stoppingToken);

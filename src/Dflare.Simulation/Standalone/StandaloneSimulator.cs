@@ -74,7 +74,7 @@ public static class StandaloneSimulator
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
             datacenter.Start(options.BootServer ?? options.ControlPlane);
             var manifest = datacenter.Manifest(bmc => new Uri(address, $"bmc/{bmc.Id}").ToString());
-            var refusal = await EnrolAsync(options, manifest, stop);
+            var refusal = await EnrolAsync(options, manifest, SimulatedFabrics.Of(datacenter), stop);
             if (refusal is not null)
             {
                 await error.WriteLineAsync($"dflare-sim: the control plane refused the manifest: {refusal}");
@@ -98,15 +98,31 @@ public static class StandaloneSimulator
     }
 
     /// <summary>POSTs the manifest; null when it was applied, otherwise the problem document's words.</summary>
-    private static async Task<string?> EnrolAsync(StandaloneOptions options, Core.Inventory.InventoryManifest manifest, CancellationToken cancellationToken)
+    private static async Task<string?> EnrolAsync(
+        StandaloneOptions options, Core.Inventory.InventoryManifest manifest, (IReadOnlyList<Core.Network.Fabric> Fabrics, IReadOnlyList<Core.Network.NetworkPool> Pools) network,
+        CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = options.ControlPlane, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         using var response = await http.PostAsJsonAsync("api/v1/manifests", manifest, Json, cancellationToken);
-        if (response.IsSuccessStatusCode)
+        if (!response.IsSuccessStatusCode)
         {
-            return null;
+            return await RefusalAsync(response, cancellationToken);
         }
+        // The fabrics and their pools; ones registered by an earlier run (409 already-exists) stay as they are.
+        foreach (var (path, body) in network.Fabrics.Select(f => ("api/v1/fabrics", (object)f)).Concat(network.Pools.Select(p => ("api/v1/network-pools", (object)p))))
+        {
+            using var created = await http.PostAsync(path, JsonContent.Create(body, body.GetType(), options: Json), cancellationToken);
+            if (!created.IsSuccessStatusCode && created.StatusCode != System.Net.HttpStatusCode.Conflict)
+            {
+                return await RefusalAsync(created, cancellationToken);
+            }
+        }
+        return null;
+    }
+
+    private static async Task<string?> RefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         try
         {

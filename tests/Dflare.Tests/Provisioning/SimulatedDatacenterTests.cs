@@ -72,7 +72,13 @@ public abstract class SimulatedDatacenterTests
         var operation = await (await server.Client.GetAsync($"/api/v1/operations/{provisioning}", Ct)).ReadAsync();
         Assert.Equal<string>(["request", "network", "bootstrap", "configure", "storage", "register"],
             [.. operation["status"]!["steps"]!.AsArray().Select(s => (string)s!["name"]!)]);
-        Assert.Contains("not built yet", (string?)operation["status"]!["steps"]![1]!["output"]!["skipped"], StringComparison.Ordinal);
+        // The network step finds the node's cabling on the simulated fabrics: two NICs on its rack's leaf, eight HCAs.
+        var ports = operation["status"]!["steps"]![1]!["output"]!["ports"]!.AsArray();
+        Assert.Equal(10, ports.Count);
+        Assert.Equal("sim-r1-leaf", (string?)ports[0]!["leaf"]);
+        Assert.Equal("eth0", (string?)ports[0]!["nic"]);
+        Assert.Equal("sim-infiniband", (string?)ports[9]!["fabric"]);
+        Assert.Empty(operation["status"]!["steps"]![1]!["output"]!["subnets"]!.AsArray());
         var datacenter = server.Server.App.Services.GetRequiredService<SimulationHost>().Datacenter!;
         Assert.All(datacenter.Nodes, n => Assert.Equal(PowerState.On, n.Bmc.Power));
         Assert.All(datacenter.Nodes, n => Assert.Equal("CN=Dflare node agent CA", n.Agent!.Certificate!.Issuer));

@@ -40,6 +40,11 @@ public sealed class StandaloneSimulatorTests
             Assert.StartsWith(new Uri(address, "bmc/").ToString(), (string?)node["spec"]!["bmc"]!["address"], StringComparison.Ordinal);
             Assert.Equal(8, node["status"]!["gpus"]!.AsArray().Count);
         });
+        // Its fabrics and pools were registered through the API too: a tenant can make a VPC on them.
+        var fabric = await (await server.Client.GetAsync("/api/v1/fabrics/sim-ethernet", Ct)).ReadAsync();
+        Assert.Equal(2, fabric["spec"]!["links"]!.AsArray().Count(l => (string?)l!["switch"] == "far-r1-leaf" && (string?)l["nic"] == "eth0"));
+        var pools = await (await server.Client.GetAsync("/api/v1/network-pools", Ct)).ReadAsync();
+        Assert.Equal(7, pools["items"]!.AsArray().Count);
     }
 
     [Fact]
