@@ -2,7 +2,6 @@ using Dflare.Core.Network;
 using Dflare.Persistence.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,23 +10,11 @@ namespace Dflare.Server.Hosting;
 /// <summary>Every <see cref="NetworkOptions.ReconcileInterval"/>, compares each fabric with what the store wants and
 /// repairs what differs (a VLAN removed by hand, an ACL edited on a switch), logging each repair.</summary>
 internal sealed partial class FabricReconciler(
-    IServiceScopeFactory scopes, NetworkSync sync, IOptions<NetworkOptions> options, TimeProvider time, ILogger<FabricReconciler> logger) : BackgroundService
+    IServiceScopeFactory scopes, NetworkSync sync, IOptions<NetworkOptions> options, TimeProvider time, ILogger<FabricReconciler> logger) : PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await ReconcileAllAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    protected override TimeSpan Interval => options.Value.ReconcileInterval;
+
+    protected override async Task TickAsync(CancellationToken cancellationToken) => await ReconcileAllAsync(cancellationToken);
 
     private async Task ReconcileAllAsync(CancellationToken cancellationToken)
     {

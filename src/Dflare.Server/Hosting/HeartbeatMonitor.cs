@@ -2,7 +2,6 @@ using Dflare.Core.Provisioning.Agents;
 using Dflare.Persistence.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,24 +9,11 @@ namespace Dflare.Server.Hosting;
 
 /// <summary>Marks a registered node Unreachable once it has missed <c>Agents:MissedHeartbeats</c> heartbeats in a
 /// row; its next heartbeat makes it healthy again. One conditional update per tick, whatever the fleet size.</summary>
-internal sealed partial class HeartbeatMonitor(IServiceScopeFactory scopes, IOptions<AgentOptions> options, TimeProvider time, ILogger<HeartbeatMonitor> logger)
-    : BackgroundService
+internal sealed partial class HeartbeatMonitor(IServiceScopeFactory scopes, IOptions<AgentOptions> options, TimeProvider time, ILogger<HeartbeatMonitor> logger) : PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await SweepAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutdown.
-        }
-    }
+    protected override TimeSpan Interval => options.Value.HeartbeatInterval;
+
+    protected override async Task TickAsync(CancellationToken cancellationToken) => await SweepAsync(cancellationToken);
 
     internal async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +22,7 @@ internal sealed partial class HeartbeatMonitor(IServiceScopeFactory scopes, IOpt
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<DflareDbContext>();
             var silence = options.Value.HeartbeatInterval * options.Value.MissedHeartbeats;
-            var cutoff = time.GetUtcNow() - silence;
+            var cutoff = Time.GetUtcNow() - silence;
             var reason = $"missed {options.Value.MissedHeartbeats} heartbeats (none for {silence})";
             var marked = await db.NodeAgents
                 .Where(a => a.RegisteredAt != null && a.RevokedAt == null && a.LastHeartbeatAt < cutoff && a.Health != AgentHealth.Unreachable)

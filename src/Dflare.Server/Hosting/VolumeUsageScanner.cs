@@ -2,7 +2,6 @@ using Dflare.Core.Volumes;
 using Dflare.Persistence.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,23 +10,11 @@ namespace Dflare.Server.Hosting;
 /// <summary>Scans every Ready volume's usage each <see cref="VolumeOptions.ScanInterval"/>: what metering reads, and
 /// where a driver that cannot have the filesystem enforce quota stops and resumes writes.</summary>
 internal sealed partial class VolumeUsageScanner(
-    IServiceScopeFactory scopes, VolumeDrivers drivers, IOptions<VolumeOptions> options, TimeProvider time, ILogger<VolumeUsageScanner> logger) : BackgroundService
+    IServiceScopeFactory scopes, VolumeDrivers drivers, IOptions<VolumeOptions> options, TimeProvider time, ILogger<VolumeUsageScanner> logger) : PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ScanInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await ScanAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    protected override TimeSpan Interval => options.Value.ScanInterval;
+
+    protected override async Task TickAsync(CancellationToken cancellationToken) => await ScanAsync(cancellationToken);
 
     public async Task ScanAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +30,7 @@ internal sealed partial class VolumeUsageScanner(
             try
             {
                 var usage = await drivers.For(item.Backend).EnforceAsync(VolumeKind.SpecOf(item.Volume, item.Tenant), cancellationToken);
-                await VolumeWorkflows.RecordAsync(db, item.Volume.Id, usage, time, cancellationToken);
+                await VolumeWorkflows.RecordAsync(db, item.Volume.Id, usage, Time, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
