@@ -18,7 +18,8 @@ public static class BuiltInRoles
             Identity.Permissions.IdentityManage, Identity.Permissions.AuditRead, Identity.Permissions.BillingRead,
             Identity.Permissions.ClustersRead, Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete,
             Identity.Permissions.VolumesRead, Identity.Permissions.VolumesCreate, Identity.Permissions.VolumesUpdate, Identity.Permissions.VolumesDelete,
-            Identity.Permissions.NetworksRead, Identity.Permissions.NetworksCreate, Identity.Permissions.NetworksUpdate, Identity.Permissions.NetworksDelete),
+            Identity.Permissions.NetworksRead, Identity.Permissions.NetworksCreate, Identity.Permissions.NetworksUpdate, Identity.Permissions.NetworksDelete,
+            Identity.Permissions.BudgetsWrite),
         [Member] = Set(
             Identity.Permissions.TenantsRead, Identity.Permissions.ProjectsRead, Identity.Permissions.ClustersRead,
             Identity.Permissions.ClustersCreate, Identity.Permissions.ClustersDelete, Identity.Permissions.VolumesRead,

@@ -19,6 +19,11 @@ public static class Permissions
     public const string AuditRead = "audit.read";
     public const string AuditVerify = "audit.verify";
     public const string BillingRead = "billing.read";
+    /// <summary>Price books: what every tenant pays.</summary>
+    public const string BillingManage = "billing.manage";
+    public const string BudgetsWrite = "budgets.write";
+    /// <summary>Sending usage events: telemetry collectors and the control plane's own services.</summary>
+    public const string MeteringIngest = "metering.ingest";
     public const string ClustersRead = "clusters.read";
     public const string ClustersCreate = "clusters.create";
     public const string ClustersDelete = "clusters.delete";
@@ -45,7 +50,7 @@ public static class Permissions
     public static readonly IReadOnlySet<string> PlatformOnly = new HashSet<string>(StringComparer.Ordinal)
     {
         TenantsCreate, TenantsUpdate, TenantsDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead,
-        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate, NetworksAttach,
+        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate, NetworksAttach, BillingManage, MeteringIngest,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
@@ -54,6 +59,6 @@ public static class Permissions
         ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
         ClustersDelete, VolumesRead, VolumesCreate, VolumesUpdate, VolumesDelete, InventoryRead, InventoryWrite, NodesOperate,
         OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate, NetworksRead, NetworksCreate, NetworksUpdate,
-        NetworksDelete, NetworksAttach,
+        NetworksDelete, NetworksAttach, BillingManage, BudgetsWrite, MeteringIngest,
     };
 }

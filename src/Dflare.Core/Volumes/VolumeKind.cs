@@ -176,6 +176,9 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
     public async Task RemovingAsync(DflareDbContext db, VolumeRow row, TenantRow scope, CancellationToken cancellationToken)
     {
         var backend = await db.StorageBackends.AsNoTracking().FirstAsync(b => b.Name == row.Backend, cancellationToken);
+        // Billing stops at the delete, not at the purge: the grace period is the platform's safety, not the tenant's use.
+        await Metering.UsageEmitter.VolumeAsync(db, Metering.UsageEventTypes.VolumeDeleted, $"{row.Id:N}-deleted", row.Id, scope.Name, row.Project, backend.Tier,
+            0, time.GetUtcNow(), cancellationToken);
         workflows().Stage(db, VolumeWorkflows.Delete, $"{Target(scope.Name, row.Name)}/{row.Id:N}", new JsonObject
         {
             ["spec"] = JsonSerializer.SerializeToNode(SpecOf(row, scope.Name), Json),

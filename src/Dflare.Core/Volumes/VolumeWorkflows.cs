@@ -79,6 +79,10 @@ public static class VolumeWorkflows
                         await db.Volumes.Where(v => v.Id == volume.Id).ExecuteUpdateAsync(s => s
                             .SetProperty(v => v.Phase, VolumePhases.Ready).SetProperty(v => v.Location, location)
                             .SetProperty(v => v.Reason, usage.Error is null ? null : "usage not read yet; the next scan reads it"), token);
+                        // What storage is billed by from now on (the run's id keeps a retried step from emitting twice).
+                        await Metering.UsageEmitter.VolumeAsync(db,
+                            context.Input?["creating"]?.GetValue<bool>() == true ? Metering.UsageEventTypes.VolumeProvisioned : Metering.UsageEventTypes.VolumeResized,
+                            $"{context.RunId:N}", volume.Id, tenant!, volume.Project, backend!.Tier, volume.SizeBytes, time.GetUtcNow(), token);
                         if (usage.Value is { } read)
                         {
                             await RecordAsync(db, volume.Id, read, time, token);

@@ -4,6 +4,7 @@ using Dflare.Persistence.Identity;
 using Dflare.Persistence.Inventory;
 using Dflare.Persistence.Provisioning;
 using Dflare.Persistence.Tenancy;
+using Dflare.Persistence.Metering;
 using Dflare.Persistence.Network;
 using Dflare.Persistence.Volumes;
 using Dflare.Persistence.Workflows;
@@ -94,6 +95,16 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<PartitionRow> Partitions => Set<PartitionRow>();
 
     public DbSet<PartitionMemberRow> PartitionMembers => Set<PartitionMemberRow>();
+
+    public DbSet<UsageEventRow> UsageEvents => Set<UsageEventRow>();
+
+    public DbSet<BillingRecordRow> BillingRecords => Set<BillingRecordRow>();
+
+    public DbSet<PriceBookRow> PriceBooks => Set<PriceBookRow>();
+
+    public DbSet<BudgetRow> Budgets => Set<BudgetRow>();
+
+    public DbSet<BudgetAlertRow> BudgetAlerts => Set<BudgetAlertRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

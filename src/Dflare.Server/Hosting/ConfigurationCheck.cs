@@ -25,6 +25,7 @@ internal static class ConfigurationCheck
         Check<Dflare.Core.Identity.IdentityOptions>(services, errors);
         Check<VolumeOptions>(services, errors);
         Check<NetworkOptions>(services, errors);
+        Check<MeteringOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {

@@ -6,6 +6,7 @@ using Dflare.Server.Api.Inventory;
 using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
+using Dflare.Server.Api.Metering;
 using Dflare.Server.Api.Network;
 using Dflare.Server.Api.Volumes;
 using Microsoft.AspNetCore.Builder;
@@ -46,6 +47,7 @@ internal static class ServerPipeline
         api.MapAudit();
         api.MapVolumes();
         api.MapNetwork();
+        api.MapMetering();
         var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
         realm.MapPrincipals();
         realm.MapAccessRules();

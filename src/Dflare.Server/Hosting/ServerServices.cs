@@ -37,6 +37,7 @@ public static class ServerServices
         AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(services, IdentityOptions.SectionName);
         AddValidatedOptions<VolumeOptions, VolumeOptionsValidator>(services, VolumeOptions.SectionName);
         AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(services, NetworkOptions.SectionName);
+        AddValidatedOptions<MeteringOptions, MeteringOptionsValidator>(services, MeteringOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -58,6 +59,7 @@ public static class ServerServices
         services.AddDflareSimulation();
         services.AddDflareVolumes();
         services.AddDflareNetwork();
+        services.AddDflareMetering();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         AddIdentity(services);

@@ -38,6 +38,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Permissions.NetworksCreate] = ["tenant-admin"],
         [Permissions.NetworksUpdate] = ["tenant-admin"],
         [Permissions.NetworksDelete] = ["tenant-admin"],
+        [Permissions.BillingRead] = ["tenant-admin", "billing-viewer"],
+        [Permissions.BudgetsWrite] = ["tenant-admin"],
     };
 
     private static readonly string[] TenantRoles = ["tenant-admin", "member", "viewer", "billing-viewer"];

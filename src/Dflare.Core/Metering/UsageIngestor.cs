@@ -1,0 +1,190 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Dflare.Core.Resources;
+using Dflare.Persistence.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Dflare.Core.Metering;
+
+/// <summary>What an ingestion did: events stored for the first time, and events already stored (resent).</summary>
+public sealed record IngestResult(int Accepted, int Duplicates);
+
+/// <summary>
+/// Exactly-once ingestion: every event is checked first (a batch with one bad event stores nothing and answers each
+/// error with its path), then the batch is written in one transaction of multi-row <c>INSERT … ON CONFLICT (source,
+/// event_id) DO NOTHING</c> statements, so a resent event — in the same batch or years later — changes nothing. Events
+/// older than the late window are refused: the hours they would change are final.
+/// </summary>
+public static class UsageIngestor
+{
+    public const int MaxBatch = 10_000;
+    private const int RowsPerStatement = 500;
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
+
+    public static void Validate(Validation validation, UsageEventBatch batch, DateTimeOffset now, TimeSpan lateWindow)
+    {
+        var events = batch.Events ?? [];
+        if (events.Count == 0 || events.Count > MaxBatch)
+        {
+            validation.Add("events", events.Count == 0 ? FieldErrorCodes.Required : FieldErrorCodes.TooMany, $"A batch holds 1 to {MaxBatch} events.");
+            return;
+        }
+        for (var i = 0; i < events.Count && validation.Errors.Count < 50; i++)
+        {
+            var path = $"events[{i}]";
+            if (!validation.Required(path, events[i]))
+            {
+                continue;
+            }
+            var e = events[i];
+            if (e.SpecVersion is not (null or "1.0"))
+            {
+                validation.Add($"{path}.specversion", FieldErrorCodes.InvalidValue, "specversion must be 1.0.");
+            }
+            Text(validation, $"{path}.id", e.Id, 128);
+            Text(validation, $"{path}.source", e.Source, 256);
+            Text(validation, $"{path}.subject", e.Subject, 256);
+            if (validation.Required($"{path}.type", e.Type) && !UsageEventTypes.All.Contains(e.Type!))
+            {
+                validation.Add($"{path}.type", FieldErrorCodes.InvalidValue, $"{path}.type must be one of {string.Join(", ", UsageEventTypes.All.Order(StringComparer.Ordinal))}.");
+            }
+            if (validation.Required($"{path}.time", e.Time))
+            {
+                if (e.Time < now - lateWindow)
+                {
+                    validation.Add($"{path}.time", FieldErrorCodes.OutOfRange, $"{path}.time is older than the late window ({lateWindow}); the hours it would change are final. Send a correction in the current period instead.");
+                }
+                else if (e.Time > now + FutureSkew)
+                {
+                    validation.Add($"{path}.time", FieldErrorCodes.OutOfRange, $"{path}.time is in the future.");
+                }
+            }
+            if (validation.Required($"{path}.data", e.Data))
+            {
+                ValidateData(validation, $"{path}.data", e.Type, e.Data!);
+            }
+        }
+    }
+
+    private static void ValidateData(Validation validation, string path, string? type, JsonObject data)
+    {
+        Names.Validate(validation, $"{path}.tenant", Str(data, "tenant"));
+        Names.Validate(validation, $"{path}.project", Str(data, "project"));
+        if (Str(data, "user") is { Length: > 128 })
+        {
+            validation.Add($"{path}.user", FieldErrorCodes.TooLong, $"{path}.user is at most 128 characters.");
+        }
+        switch (type)
+        {
+            case UsageEventTypes.NodeAllocated or UsageEventTypes.NodeReleased:
+                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                Count(validation, path, data, "gpus");
+                Count(validation, path, data, "cpus");
+                Count(validation, path, data, "memoryGiB");
+                Text(validation, $"{path}.gpuModel", Str(data, "gpuModel"), 64, allowEmpty: Num(data, "gpus") == 0);
+                break;
+            case UsageEventTypes.WorkloadStarted or UsageEventTypes.WorkloadStopped:
+                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                Count(validation, path, data, "gpus");
+                Text(validation, $"{path}.gpuModel", Str(data, "gpuModel"), 64);
+                break;
+            case UsageEventTypes.VolumeProvisioned or UsageEventTypes.VolumeResized:
+                Text(validation, $"{path}.tier", Str(data, "tier"), 32);
+                Count(validation, path, data, "sizeBytes");
+                break;
+            case UsageEventTypes.VolumeDeleted:
+                Text(validation, $"{path}.tier", Str(data, "tier"), 32);
+                break;
+            case UsageEventTypes.NetworkTransferred:
+                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                if (Str(data, "direction") is not ("ingress" or "egress"))
+                {
+                    validation.Add($"{path}.direction", FieldErrorCodes.InvalidValue, $"{path}.direction must be ingress or egress.");
+                }
+                Count(validation, path, data, "bytes");
+                break;
+        }
+    }
+
+    /// <summary>Stores the (already validated) batch; answers how many were new.</summary>
+    public static async Task<IngestResult> IngestAsync(DflareDbContext db, IReadOnlyList<UsageEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var inserted = 0;
+        // Inside a caller's transaction (a lifecycle write emitting its event) the events commit with it.
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var transaction = db.Database.CurrentTransaction!;
+        var connection = db.Database.GetDbConnection();
+        // Names and value conversions (SQLite keeps times as UTC ticks) come from the EF model, as RunWriter's do.
+        var entity = db.Model.FindEntityType(typeof(Persistence.Metering.UsageEventRow))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        string[] properties =
+        [
+            nameof(Persistence.Metering.UsageEventRow.Source), nameof(Persistence.Metering.UsageEventRow.EventId), nameof(Persistence.Metering.UsageEventRow.Type),
+            nameof(Persistence.Metering.UsageEventRow.Subject), nameof(Persistence.Metering.UsageEventRow.Time), nameof(Persistence.Metering.UsageEventRow.Tenant),
+            nameof(Persistence.Metering.UsageEventRow.Data), nameof(Persistence.Metering.UsageEventRow.ReceivedAt),
+        ];
+        var columns = properties.Select(p => entity.FindProperty(p)!).ToList();
+        var names = columns.Select(c => c.GetColumnName(table)!).ToList();
+        var prefix = $"INSERT INTO {entity.GetTableName()} ({string.Join(", ", names)}) VALUES ";
+        var suffix = $" ON CONFLICT ({names[0]}, {names[1]}) DO NOTHING";
+        for (var start = 0; start < events.Count; start += RowsPerStatement)
+        {
+            var chunk = events.Skip(start).Take(RowsPerStatement).ToList();
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            var sql = new StringBuilder(prefix);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var e = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append('(');
+                object[] values = [e.Source!, e.Id!, e.Type!, e.Subject!, e.Time!.Value.ToUniversalTime(), Str(e.Data!, "tenant")!, e.Data!.ToJsonString(), now.ToUniversalTime()];
+                for (var v = 0; v < values.Length; v++)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = $"@p{i}_{v}";
+                    parameter.Value = columns[v].GetTypeMapping().Converter?.ConvertToProvider(values[v]) ?? values[v];
+                    command.Parameters.Add(parameter);
+                    sql.Append(v == 0 ? "" : ", ").Append(parameter.ParameterName);
+                }
+                sql.Append(')');
+            }
+            command.CommandText = sql.Append(suffix).ToString();
+            inserted += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        if (own is not null)
+        {
+            await own.CommitAsync(cancellationToken);
+            await own.DisposeAsync();
+        }
+        return new IngestResult(inserted, events.Count - inserted);
+    }
+
+    public static string? Str(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    public static decimal? Num(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
+
+    private static void Count(Validation validation, string path, JsonObject data, string name)
+    {
+        if (Num(data, name) is not { } value || value < 0 || value != decimal.Truncate(value))
+        {
+            validation.Add($"{path}.{name}", FieldErrorCodes.InvalidValue, $"{path}.{name} must be a whole number, 0 or more.");
+        }
+    }
+
+    private static void Text(Validation validation, string path, string? value, int max, bool allowEmpty = false)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            if (!allowEmpty)
+            {
+                validation.Add(path, FieldErrorCodes.Required, $"{path} is required.");
+            }
+        }
+        else if (value.Length > max)
+        {
+            validation.Add(path, FieldErrorCodes.TooLong, $"{path} is at most {max} characters.");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Dflare.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Metering : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "billing_records",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    reverses = table.Column<Guid>(type: "TEXT", nullable: true),
+                    tenant = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    project = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    user = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    cluster = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    meter = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    dimension = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    hour = table.Column<long>(type: "INTEGER", nullable: false),
+                    quantity = table.Column<decimal>(type: "TEXT", precision: 38, scale: 12, nullable: false),
+                    unit_price = table.Column<decimal>(type: "TEXT", precision: 38, scale: 12, nullable: false),
+                    amount = table.Column<decimal>(type: "TEXT", precision: 38, scale: 12, nullable: false),
+                    currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    price_book = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    events = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_billing_records", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "budgets",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    tenant_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    labels = table.Column<string>(type: "TEXT", nullable: false),
+                    project = table.Column<string>(type: "TEXT", maxLength: 63, nullable: true),
+                    amount = table.Column<decimal>(type: "TEXT", precision: 20, scale: 4, nullable: false),
+                    currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    thresholds = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    resource_version = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_budgets", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_budgets_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "price_books",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    labels = table.Column<string>(type: "TEXT", nullable: false),
+                    currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    effective_from = table.Column<long>(type: "INTEGER", nullable: false),
+                    tenant = table.Column<string>(type: "TEXT", maxLength: 63, nullable: true),
+                    discount_percent = table.Column<decimal>(type: "TEXT", precision: 9, scale: 4, nullable: false),
+                    prices = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    resource_version = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_price_books", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "usage_events",
+                columns: table => new
+                {
+                    sequence = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    source = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    event_id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    type = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    subject = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    time = table.Column<long>(type: "INTEGER", nullable: false),
+                    tenant = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    data = table.Column<string>(type: "TEXT", nullable: false),
+                    received_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_usage_events", x => x.sequence);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "budget_alerts",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    budget_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    period = table.Column<string>(type: "TEXT", maxLength: 7, nullable: false),
+                    threshold = table.Column<int>(type: "INTEGER", nullable: false),
+                    spent = table.Column<decimal>(type: "TEXT", precision: 38, scale: 12, nullable: false),
+                    raised_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_budget_alerts", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_budget_alerts_budgets_budget_id",
+                        column: x => x.budget_id,
+                        principalTable: "budgets",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_billing_records_reverses",
+                table: "billing_records",
+                column: "reverses",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_billing_records_tenant_hour",
+                table: "billing_records",
+                columns: new[] { "tenant", "hour" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_budget_alerts_budget_id_period_threshold",
+                table: "budget_alerts",
+                columns: new[] { "budget_id", "period", "threshold" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_budgets_tenant_id_name",
+                table: "budgets",
+                columns: new[] { "tenant_id", "name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_price_books_name",
+                table: "price_books",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_usage_events_source_event_id",
+                table: "usage_events",
+                columns: new[] { "source", "event_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_usage_events_tenant_time",
+                table: "usage_events",
+                columns: new[] { "tenant", "time" });
+
+            // Billing records are append-only: the store itself refuses to change or remove one.
+            migrationBuilder.Sql("CREATE TRIGGER billing_records_no_update BEFORE UPDATE ON billing_records BEGIN SELECT RAISE(ABORT, 'billing records are append-only: add a reversal instead'); END;");
+            migrationBuilder.Sql("CREATE TRIGGER billing_records_no_delete BEFORE DELETE ON billing_records BEGIN SELECT RAISE(ABORT, 'billing records are append-only: add a reversal instead'); END;");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS billing_records_no_update;");
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS billing_records_no_delete;");
+
+            migrationBuilder.DropTable(
+                name: "billing_records");
+
+            migrationBuilder.DropTable(
+                name: "budget_alerts");
+
+            migrationBuilder.DropTable(
+                name: "price_books");
+
+            migrationBuilder.DropTable(
+                name: "usage_events");
+
+            migrationBuilder.DropTable(
+                name: "budgets");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dflare.Core.Identity;
+using Dflare.Core.Metering;
+using Dflare.Tests.Identity;
+using Dflare.Tests.Infrastructure;
+
+namespace Dflare.Tests.Core.Metering;
+
+/// <summary>
+/// A scripted month through the API: every invoice line equals, to the cent, the independent minute-by-minute
+/// recomputation; resending every event (shuffled, with 10% sent twice) changes nothing; a late event inside the window
+/// is billed through a reversal and a new charge, never an edit; tenants see only their own.
+/// </summary>
+public sealed class MeteringGroundTruthTests : IAsyncLifetime
+{
+    private IdentityWorld _world = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _world = await IdentityWorld.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Metering:LateWindow"] = "35.00:00:00", ["Metering:RateInterval"] = "1.00:00:00",
+        });
+        await _world.CreateTenantAsync("acme", "research", "infra");
+        await _world.CreateTenantAsync("globex", "lab");
+    }
+
+    public ValueTask DisposeAsync() => _world.DisposeAsync();
+
+    [Fact]
+    public async Task AScriptedMonth_IsInvoicedToTheCent_AndResendingEverythingChangesNothing()
+    {
+        var script = new UsageScript(seed: 20261204, DateTimeOffset.UtcNow);
+        foreach (var book in script.PriceBooks())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/price-books", book)).StatusCode);
+        }
+        var first = await IngestAsync(script.Events);
+        Assert.Equal(script.Events.Count, first.Accepted);
+        Assert.Equal(0, first.Duplicates);
+        var rated = await RateAsync();
+        Assert.True(rated["charges"]!.GetValue<int>() > 0, rated.ToJsonString());
+        Assert.Equal(0, rated["unpriced"]!.GetValue<int>());
+        await AssertInvoicesMatchAsync(script);
+
+        // Every event again, shuffled, a tenth of them twice: nothing is stored, nothing is re-rated.
+        var random = new Random(7);
+        var resend = script.Events.Concat(script.Events.Where((_, i) => i % 10 == 0)).OrderBy(_ => random.Next()).ToList();
+        var again = await IngestAsync(resend);
+        Assert.Equal(0, again.Accepted);
+        Assert.Equal(resend.Count, again.Duplicates);
+        var rerated = await RateAsync();
+        Assert.Equal(0, rerated["charges"]!.GetValue<int>());
+        Assert.Equal(0, rerated["reversals"]!.GetValue<int>());
+        await AssertInvoicesMatchAsync(script);
+    }
+
+    [Fact]
+    public async Task ALateEvent_IsBilledByAReversalAndANewCharge_AndTheStoreRefusesEdits()
+    {
+        var script = new UsageScript(seed: 5, DateTimeOffset.UtcNow);
+        foreach (var book in script.PriceBooks())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/price-books", book)).StatusCode);
+        }
+        await IngestAsync(script.Events);
+        await RateAsync();
+        // A node allocation the collector sent late, in an hour already rated for the same project.
+        var hour = script.End.AddHours(-5);
+        var late = new[] { (UsageEventTypes.NodeAllocated, hour.AddMinutes(10)), (UsageEventTypes.NodeReleased, hour.AddMinutes(40)) }.Select((e, i) => new UsageEvent
+        {
+            SpecVersion = "1.0", Id = $"late-{i}", Source = "test/late", Type = e.Item1, Subject = "node-late", Time = e.Item2,
+            Data = new JsonObject { ["tenant"] = "globex", ["project"] = "lab", ["cluster"] = "lab-c", ["gpuModel"] = UsageScript.Gpu, ["gpus"] = 8, ["cpus"] = 112, ["memoryGiB"] = 2048 },
+        }).ToList();
+        Assert.Equal(2, (await IngestAsync(late)).Accepted);
+        var rerated = await RateAsync();
+        Assert.True(rerated["reversals"]!.GetValue<int>() >= 0);
+        Assert.True(rerated["charges"]!.GetValue<int>() >= 3); // GPU, CPU and memory hours of that hour
+
+        var period = hour.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var before = script.Truth().Where(t => t.Key.Period == period && t.Key.Tenant == "globex").Sum(t => t.Value.Amount);
+        var invoice = await (await _world.Admin.GetAsync($"/api/v1/tenants/globex/invoices/{period}", Ct)).ReadAsync();
+        var extra = Math.Round(8m * 1800 * script.PriceAt("globex", "allocated-gpu-hours", UsageScript.Gpu, hour) / 3600
+            + 112m * 1800 * 0.012m / 3600 + 2048m * 1800 * 0.0004m / 3600, 2, MidpointRounding.ToEven);
+        Assert.InRange(invoice["totals"]!["USD"]!.GetValue<decimal>() - before, extra - 0.03m, extra + 0.03m); // lines round separately
+    }
+
+    [Fact]
+    public async Task BadEvents_AreRefusedWithTheirPath_AndNothingOfTheBatchIsStored()
+    {
+        var good = new UsageEvent
+        {
+            SpecVersion = "1.0", Id = "ok", Source = "test/bad", Type = UsageEventTypes.NetworkTransferred, Subject = "c", Time = DateTimeOffset.UtcNow.AddMinutes(-5),
+            Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 10 },
+        };
+        var batch = new[]
+        {
+            good,
+            good with { Id = "old", Time = DateTimeOffset.UtcNow.AddDays(-40) },
+            good with { Id = "kind", Type = "dflare.node.exploded" },
+            good with { Id = "dir", Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "sideways", ["bytes"] = -1 } },
+        };
+        var response = await _world.Admin.PostJsonAsync("/api/v1/usage-events", JsonSerializer.Serialize(new { events = batch }, JsonSerializerOptions.Web));
+        var problem = await response.AssertProblemAsync(422, "validation-failed", "events[1].time");
+        var fields = problem["errors"]!.AsArray().Select(e => (string)e!["field"]!).ToList();
+        Assert.Contains("events[2].type", fields);
+        Assert.Contains("events[3].data.direction", fields);
+        Assert.Contains("events[3].data.bytes", fields);
+        Assert.Equal(1, (await IngestAsync([good])).Accepted); // the good one was not stored by the refused batch
+    }
+
+    [Fact]
+    public async Task ATenantSeesOnlyItsOwn_AndOnlyOperatorsIngestOrPrice()
+    {
+        var script = new UsageScript(seed: 9, DateTimeOffset.UtcNow);
+        foreach (var book in script.PriceBooks())
+        {
+            await _world.Admin.PostJsonAsync("/api/v1/price-books", book);
+        }
+        await IngestAsync(script.Events);
+        await RateAsync();
+        await _world.CreateUserAsync("acme", "bea", BuiltInRoles.BillingViewer);
+        await _world.CreateUserAsync("acme", "dev", BuiltInRoles.Member);
+        using var bea = await _world.SignInAsync("acme", "bea");
+        using var dev = await _world.SignInAsync("acme", "dev");
+        var period = script.Periods[^1];
+        Assert.Equal(HttpStatusCode.OK, (await bea.GetAsync($"/api/v1/tenants/acme/invoices/{period}", Ct)).StatusCode);
+        await (await bea.GetAsync($"/api/v1/tenants/globex/invoices/{period}", Ct)).AssertProblemAsync(404, "not-found");
+        await (await dev.GetAsync($"/api/v1/tenants/acme/invoices/{period}", Ct)).AssertProblemAsync(403, "forbidden");
+        await (await bea.PostJsonAsync("/api/v1/usage-events", """{"events":[]}""")).AssertProblemAsync(403, "forbidden");
+        await (await bea.GetAsync("/api/v1/price-books", Ct)).AssertProblemAsync(403, "forbidden");
+
+        var csv = await (await bea.GetAsync($"/api/v1/tenants/acme/invoices/{period}?format=csv", Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.StartsWith("tenant,period,project,meter,dimension,unit,quantity,unit_price,currency,amount\n", csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("globex", csv, StringComparison.Ordinal);
+        var byUser = await (await bea.GetAsync($"/api/v1/tenants/acme/chargeback?period={period}&by=user", Ct)).ReadAsync();
+        Assert.Contains(byUser.AsArray(), l => (string?)l!["user"] == "user1");
+        var byProject = await (await bea.GetAsync($"/api/v1/tenants/acme/chargeback?period={period}", Ct)).ReadAsync();
+        var invoice = await (await bea.GetAsync($"/api/v1/tenants/acme/invoices/{period}", Ct)).ReadAsync();
+        Assert.InRange(byProject.AsArray().Sum(l => (decimal)l!["amount"]!) - (decimal)invoice["totals"]!["USD"]!, -0.05m, 0.05m);
+        var usage = await (await bea.GetAsync($"/api/v1/tenants/acme/usage?from={Uri.EscapeDataString(script.Start.ToString("O"))}&to={Uri.EscapeDataString(script.End.ToString("O"))}&groupBy=project,meter,day", Ct)).ReadAsync();
+        Assert.Contains(usage.AsArray(), r => (string?)r!["meter"] == "allocated-gpu-hours" && (string?)r["unit"] == "GPU-hour");
+        await (await bea.GetAsync("/api/v1/tenants/acme/usage?from=yesterday&to=today", Ct)).AssertProblemAsync(400, "invalid-query", "from");
+        await (await bea.GetAsync($"/api/v1/tenants/acme/usage?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&groupBy=planet", Ct)).AssertProblemAsync(400, "invalid-query", "groupBy");
+        await (await bea.GetAsync("/api/v1/tenants/acme/invoices/2026-13", Ct)).AssertProblemAsync(400, "invalid-query", "period");
+    }
+
+    [Fact]
+    public async Task ABudget_RaisesEachThresholdOnceAMonth()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var hour = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, now.UtcDateTime.Day, now.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+        // Early in a month's first hour there is no complete hour of this month yet to spend in.
+        Assert.SkipWhen(hour.Day == 1 && hour.Hour < 2, "the month has no complete hour yet");
+        await _world.Admin.PostJsonAsync("/api/v1/price-books", $$"""{"metadata":{"name":"p"},"spec":{"currency":"USD","effectiveFrom":"{{hour.AddDays(-40):O}}","prices":[{"meter":"network-gb","dimension":"*","unitPrice":1} ] } }""");
+        Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"monthly"},"spec":{"amount":100,"currency":"USD","thresholds":[50,80,100]}}""")).StatusCode);
+        var transfer = new UsageEvent
+        {
+            SpecVersion = "1.0", Id = "t1", Source = "test/budget", Type = UsageEventTypes.NetworkTransferred, Subject = "c", Time = hour.AddMinutes(-30),
+            Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 85_000_000_000L },
+        };
+        await IngestAsync([transfer]);
+        Assert.Equal(2, (await RateAsync())["alerts"]!.GetValue<int>());
+        Assert.Equal(0, (await RateAsync())["alerts"]!.GetValue<int>());
+        var budget = await (await _world.Admin.GetAsync("/api/v1/tenants/acme/budgets/monthly", Ct)).ReadAsync();
+        Assert.Equal(85m, (decimal)budget["status"]!["spent"]!);
+        Assert.Equal([50, 80], budget["status"]!["alerts"]!.AsArray().Select(a => (int)a!["threshold"]!));
+        await (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"bad"},"spec":{"amount":-1,"currency":"usd","project":"ghost"}}"""))
+            .AssertProblemAsync(422, "validation-failed", "spec.amount");
+    }
+
+    private async Task AssertInvoicesMatchAsync(UsageScript script)
+    {
+        var truth = script.Truth();
+        foreach (var tenant in new[] { "acme", "globex" })
+        {
+            foreach (var period in script.Periods)
+            {
+                var invoice = await (await _world.Admin.GetAsync($"/api/v1/tenants/{tenant}/invoices/{period}", Ct)).ReadAsync();
+                var lines = invoice["lines"]!.AsArray().ToDictionary(
+                    l => ((string)l!["project"]!, (string)l["meter"]!, (string)l["dimension"]!, (decimal)l["unitPrice"]!),
+                    l => ((decimal)l!["quantity"]!, (decimal)l["amount"]!));
+                var expected = truth.Where(t => t.Key.Period == period && t.Key.Tenant == tenant && (t.Value.Quantity != 0 || t.Value.Amount != 0))
+                    .ToDictionary(t => (t.Key.Project, t.Key.Meter, t.Key.Dimension, t.Key.Price), t => t.Value);
+                Assert.Equal(expected.Keys.Order().ToList(), lines.Keys.Order().ToList());
+                foreach (var (key, value) in expected)
+                {
+                    Assert.True(value == lines[key], $"{tenant} {period} {key}: expected {value}, invoiced {lines[key]}");
+                }
+                Assert.Equal(expected.Values.Sum(v => v.Amount), (decimal)invoice["totals"]!["USD"]!);
+            }
+        }
+    }
+
+    private async Task<IngestResult> IngestAsync(IReadOnlyList<UsageEvent> events)
+    {
+        var accepted = 0;
+        var duplicates = 0;
+        foreach (var chunk in events.Chunk(2000))
+        {
+            var response = await _world.Admin.PostJsonAsync("/api/v1/usage-events", JsonSerializer.Serialize(new { events = chunk }, JsonSerializerOptions.Web));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+            var result = await response.ReadAsync();
+            accepted += (int)result["accepted"]!;
+            duplicates += (int)result["duplicates"]!;
+        }
+        return new IngestResult(accepted, duplicates);
+    }
+
+    private async Task<JsonNode> RateAsync()
+    {
+        var response = await _world.Admin.PostAsync("/api/v1/metering/rate", null, Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return await response.ReadAsync();
+    }
+}
