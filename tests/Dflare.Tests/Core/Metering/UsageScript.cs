@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Dflare.Core.Metering;
+using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Core.Metering;
 
@@ -149,6 +150,30 @@ public sealed class UsageScript
             Add((Month(t.At), t.Tenant, t.Project, Meter.NetworkGb.Name, t.Direction, price), t.Bytes / BytesPerGb, t.Bytes * price / BytesPerGb);
         }
         return exact.ToDictionary(e => e.Key, e => (Math.Round(e.Value.Quantity, 6), Math.Round(e.Value.Amount, 2, MidpointRounding.ToEven)));
+    }
+
+    /// <summary>Every invoice of both tenants equals <see cref="Truth"/>, line by line and in total.</summary>
+    public async Task AssertInvoicedAsync(HttpClient client)
+    {
+        var truth = Truth();
+        foreach (var tenant in new[] { "acme", "globex" })
+        {
+            foreach (var period in Periods)
+            {
+                var invoice = await (await client.GetAsync($"/api/v1/tenants/{tenant}/invoices/{period}", TestContext.Current.CancellationToken)).ReadAsync();
+                var lines = invoice["lines"]!.AsArray().ToDictionary(
+                    l => ((string)l!["project"]!, (string)l["meter"]!, (string)l["dimension"]!, (decimal)l["unitPrice"]!),
+                    l => ((decimal)l!["quantity"]!, (decimal)l["amount"]!));
+                var expected = truth.Where(t => t.Key.Period == period && t.Key.Tenant == tenant && (t.Value.Quantity != 0 || t.Value.Amount != 0))
+                    .ToDictionary(t => (t.Key.Project, t.Key.Meter, t.Key.Dimension, t.Key.Price), t => t.Value);
+                Assert.Equal(expected.Keys.Order().ToList(), lines.Keys.Order().ToList());
+                foreach (var (key, value) in expected)
+                {
+                    Assert.True(value == lines[key], $"{tenant} {period} {key}: expected {value}, invoiced {lines[key]}");
+                }
+                Assert.Equal(expected.Values.Sum(v => v.Amount), (decimal)invoice["totals"]!["USD"]!);
+            }
+        }
     }
 
     private void Event(string type, string subject, DateTimeOffset time, JsonObject data) => Events.Add(new UsageEvent
