@@ -1,10 +1,16 @@
 using BenchmarkDotNet.Running;
+using Dflare.Benchmarks.Metering;
 using Dflare.Benchmarks.Provisioning;
 
-// `fleet N [postgres] [in-process]` provisions a simulated fleet end to end; anything else goes to BenchmarkDotNet.
+// `fleet N [postgres] [in-process]` provisions a simulated fleet end to end; `ingest N [postgres] [writers=W]` ingests
+// usage events; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "fleet")
 {
     return await FleetProvisioningBenchmark.RunAsync(args);
+}
+if (args.Length > 0 && args[0] == "ingest")
+{
+    return await IngestionBenchmark.RunAsync(args);
 }
 BenchmarkSwitcher.FromAssembly(typeof(FleetProvisioningBenchmark).Assembly).Run(args);
 return 0;

@@ -112,6 +112,8 @@ public static class UsageIngestor
     public static async Task<IngestResult> IngestAsync(DflareDbContext db, IReadOnlyList<UsageEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var inserted = 0;
+        // One order for every writer: two batches that share keys then wait for each other instead of deadlocking.
+        var ordered = events.DistinctBy(e => (e.Source, e.Id)).OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
         // Inside a caller's transaction (a lifecycle write emitting its event) the events commit with it.
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var transaction = db.Database.CurrentTransaction!;
@@ -127,11 +129,16 @@ public static class UsageIngestor
         ];
         var columns = properties.Select(p => entity.FindProperty(p)!).ToList();
         var names = columns.Select(c => c.GetColumnName(table)!).ToList();
+        if (connection is Npgsql.NpgsqlConnection npgsql)
+        {
+            inserted = await CopyAsync(npgsql, entity.GetTableName()!, names, ordered, now, cancellationToken);
+            ordered = [];
+        }
         var prefix = $"INSERT INTO {entity.GetTableName()} ({string.Join(", ", names)}) VALUES ";
         var suffix = $" ON CONFLICT ({names[0]}, {names[1]}) DO NOTHING";
-        for (var start = 0; start < events.Count; start += RowsPerStatement)
+        for (var start = 0; start < ordered.Count; start += RowsPerStatement)
         {
-            var chunk = events.Skip(start).Take(RowsPerStatement).ToList();
+            var chunk = ordered.Skip(start).Take(RowsPerStatement).ToList();
             await using var command = connection.CreateCommand();
             command.Transaction = transaction.GetDbTransaction();
             var sql = new StringBuilder(prefix);
@@ -161,9 +168,46 @@ public static class UsageIngestor
         return new IngestResult(inserted, events.Count - inserted);
     }
 
+    /// <summary>PostgreSQL: binary COPY into a session-local staging table, then one INSERT … SELECT … ON CONFLICT DO
+    /// NOTHING in key order; several times the throughput of parameterized INSERTs (docs/benchmarks.md).</summary>
+    private static async Task<int> CopyAsync(
+        Npgsql.NpgsqlConnection connection, string table, List<string> columns, List<UsageEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var list = string.Join(", ", columns);
+        await using (var create = connection.CreateCommand())
+        {
+            string[] types = ["text", "text", "text", "text", "timestamptz", "text", "text", "timestamptz"];
+            create.CommandText = $"CREATE TEMP TABLE IF NOT EXISTS {table}_staging ({string.Join(", ", columns.Select((c, i) => $"{c} {types[i]}"))}) ON COMMIT DELETE ROWS";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync($"COPY {table}_staging ({list}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            var received = now.ToUniversalTime();
+            foreach (var e in events)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(e.Source!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Id!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Type!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Subject!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Time!.Value.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(Str(e.Data!, "tenant")!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Data!.ToJsonString(), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(received, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+            await writer.CompleteAsync(cancellationToken);
+        }
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO {table} ({list}) SELECT {list} FROM {table}_staging ORDER BY {columns[0]}, {columns[1]} ON CONFLICT ({columns[0]}, {columns[1]}) DO NOTHING";
+        return await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public static string? Str(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    public static decimal? Num(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
+    /// <summary>A number however the node holds it (parsed JSON, or a long or int set in code).</summary>
+    public static decimal? Num(JsonObject data, string name) =>
+        data[name] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+        && decimal.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
 
     private static void Count(Validation validation, string path, JsonObject data, string name)
     {
