@@ -31,6 +31,7 @@ public static class UsageIngestor
             validation.Add("events", events.Count == 0 ? FieldErrorCodes.Required : FieldErrorCodes.TooMany, $"A batch holds 1 to {MaxBatch} events.");
             return;
         }
+        var valid = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count && validation.Errors.Count < 50; i++)
         {
             var path = $"events[{i}]";
@@ -43,9 +44,9 @@ public static class UsageIngestor
             {
                 validation.Add($"{path}.specversion", FieldErrorCodes.InvalidValue, "specversion must be 1.0.");
             }
-            Text(validation, $"{path}.id", e.Id, 128);
-            Text(validation, $"{path}.source", e.Source, 256);
-            Text(validation, $"{path}.subject", e.Subject, 256);
+            Text(validation, path, "id", e.Id, 128);
+            Text(validation, path, "source", e.Source, 256);
+            Text(validation, path, "subject", e.Subject, 256);
             if (validation.Required($"{path}.type", e.Type) && !UsageEventTypes.All.Contains(e.Type!))
             {
                 validation.Add($"{path}.type", FieldErrorCodes.InvalidValue, $"{path}.type must be one of {string.Join(", ", UsageEventTypes.All.Order(StringComparer.Ordinal))}.");
@@ -63,15 +64,15 @@ public static class UsageIngestor
             }
             if (validation.Required($"{path}.data", e.Data))
             {
-                ValidateData(validation, $"{path}.data", e.Type, e.Data!);
+                ValidateData(validation, valid, $"{path}.data", e.Type, e.Data!);
             }
         }
     }
 
-    private static void ValidateData(Validation validation, string path, string? type, JsonObject data)
+    private static void ValidateData(Validation validation, HashSet<string> valid, string path, string? type, JsonObject data)
     {
-        Names.Validate(validation, $"{path}.tenant", Str(data, "tenant"));
-        Names.Validate(validation, $"{path}.project", Str(data, "project"));
+        Name(validation, valid, path, "tenant", Str(data, "tenant"));
+        Name(validation, valid, path, "project", Str(data, "project"));
         if (Str(data, "user") is { Length: > 128 })
         {
             validation.Add($"{path}.user", FieldErrorCodes.TooLong, $"{path}.user is at most 128 characters.");
@@ -79,26 +80,26 @@ public static class UsageIngestor
         switch (type)
         {
             case UsageEventTypes.NodeAllocated or UsageEventTypes.NodeReleased:
-                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                Name(validation, valid, path, "cluster", Str(data, "cluster"));
                 Count(validation, path, data, "gpus");
                 Count(validation, path, data, "cpus");
                 Count(validation, path, data, "memoryGiB");
-                Text(validation, $"{path}.gpuModel", Str(data, "gpuModel"), 64, allowEmpty: Num(data, "gpus") == 0);
+                Text(validation, path, "gpuModel", Str(data, "gpuModel"), 64, allowEmpty: Num(data, "gpus") == 0);
                 break;
             case UsageEventTypes.WorkloadStarted or UsageEventTypes.WorkloadStopped:
-                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                Name(validation, valid, path, "cluster", Str(data, "cluster"));
                 Count(validation, path, data, "gpus");
-                Text(validation, $"{path}.gpuModel", Str(data, "gpuModel"), 64);
+                Text(validation, path, "gpuModel", Str(data, "gpuModel"), 64);
                 break;
             case UsageEventTypes.VolumeProvisioned or UsageEventTypes.VolumeResized:
-                Text(validation, $"{path}.tier", Str(data, "tier"), 32);
+                Text(validation, path, "tier", Str(data, "tier"), 32);
                 Count(validation, path, data, "sizeBytes");
                 break;
             case UsageEventTypes.VolumeDeleted:
-                Text(validation, $"{path}.tier", Str(data, "tier"), 32);
+                Text(validation, path, "tier", Str(data, "tier"), 32);
                 break;
             case UsageEventTypes.NetworkTransferred:
-                Names.Validate(validation, $"{path}.cluster", Str(data, "cluster"));
+                Name(validation, valid, path, "cluster", Str(data, "cluster"));
                 if (Str(data, "direction") is not ("ingress" or "egress"))
                 {
                     validation.Add($"{path}.direction", FieldErrorCodes.InvalidValue, $"{path}.direction must be ingress or egress.");
@@ -204,10 +205,23 @@ public static class UsageIngestor
 
     public static string? Str(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    /// <summary>A number however the node holds it (parsed JSON, or a long or int set in code).</summary>
-    public static decimal? Num(JsonObject data, string name) =>
-        data[name] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
-        && decimal.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
+    /// <summary>A number however the node holds it (parsed JSON, or a long, int or decimal set in code).</summary>
+    public static decimal? Num(JsonObject data, string name)
+    {
+        if (data[name] is not JsonValue value)
+        {
+            return null;
+        }
+        if (value.TryGetValue<System.Text.Json.JsonElement>(out var element))
+        {
+            return element.ValueKind == System.Text.Json.JsonValueKind.Number && element.TryGetDecimal(out var parsed) ? parsed : null;
+        }
+        return value.TryGetValue<long>(out var whole) ? whole
+            : value.TryGetValue<int>(out var small) ? small
+            : value.TryGetValue<decimal>(out var exact) ? exact
+            : value.TryGetValue<double>(out var real) && double.IsFinite(real) ? (decimal)real : null;
+    }
+
 
     private static void Count(Validation validation, string path, JsonObject data, string name)
     {
@@ -217,18 +231,34 @@ public static class UsageIngestor
         }
     }
 
-    private static void Text(Validation validation, string path, string? value, int max, bool allowEmpty = false)
+    /// <summary>The field's path is only built for an error: a batch of 10,000 events is checked on the hot path.</summary>
+    private static void Text(Validation validation, string path, string field, string? value, int max, bool allowEmpty = false)
     {
         if (string.IsNullOrEmpty(value))
         {
             if (!allowEmpty)
             {
-                validation.Add(path, FieldErrorCodes.Required, $"{path} is required.");
+                validation.Add($"{path}.{field}", FieldErrorCodes.Required, $"{path}.{field} is required.");
             }
         }
         else if (value.Length > max)
         {
-            validation.Add(path, FieldErrorCodes.TooLong, $"{path} is at most {max} characters.");
+            validation.Add($"{path}.{field}", FieldErrorCodes.TooLong, $"{path}.{field} is at most {max} characters.");
+        }
+    }
+
+    /// <summary>Names repeat across a batch (a few tenants, projects, clusters): each distinct one is checked once.</summary>
+    private static void Name(Validation validation, HashSet<string> valid, string path, string field, string? value)
+    {
+        if (value is not null && valid.Contains(value))
+        {
+            return;
+        }
+        var before = validation.Errors.Count;
+        Names.Validate(validation, $"{path}.{field}", value);
+        if (value is not null && validation.Errors.Count == before)
+        {
+            valid.Add(value);
         }
     }
 }
