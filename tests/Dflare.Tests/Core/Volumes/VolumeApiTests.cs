@@ -68,6 +68,30 @@ public sealed class VolumeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AVolume_EmitsItsUsage_ProvisionedResizedAndDeleted_Once()
+    {
+        using var ada = await _world.SignInAsync("acme", "ada");
+        Assert.Equal(HttpStatusCode.Created, (await ada.PostJsonAsync("/api/v1/tenants/acme/volumes", """{"metadata":{"name":"billed"},"spec":{"project":"research","backend":"scratch","sizeBytes":2097152}}""")).StatusCode);
+        var volume = await ReadyAsync(ada, "billed");
+        Assert.Equal(HttpStatusCode.OK, (await ada.PutJsonAsync("/api/v1/tenants/acme/volumes/billed", """{"metadata":{"name":"billed"},"spec":{"project":"research","backend":"scratch","sizeBytes":4194304}}""")).StatusCode);
+        await Poll.UntilAsync(async ct => await EventsAsync((string)volume["metadata"]!["uid"]!, ct) is { Count: 2 } e ? e : null, TimeSpan.FromSeconds(30), "the resize's usage event");
+        Assert.Equal(HttpStatusCode.NoContent, (await ada.DeleteAsync("/api/v1/tenants/acme/volumes/billed", Ct)).StatusCode);
+        var events = await EventsAsync((string)volume["metadata"]!["uid"]!, Ct);
+        Assert.Equal(["dflare.volume.provisioned", "dflare.volume.resized", "dflare.volume.deleted"], events.Select(e => e.Type));
+        Assert.Equal([2097152L, 4194304L], events.Take(2).Select(e => (long)JsonNode.Parse(e.Data)!["sizeBytes"]!));
+        Assert.All(events, e => Assert.Equal("acme", e.Tenant));
+        Assert.Equal("HighPerformance", (string)JsonNode.Parse(events[2].Data)!["tier"]!);
+    }
+
+    private async Task<List<Dflare.Persistence.Metering.UsageEventRow>> EventsAsync(string uid, CancellationToken cancellationToken)
+    {
+        await using var db = Dflare.Persistence.Store.StoreContexts.Create(_world.Server.Store.Options);
+        var subject = $"volume/{Guid.Parse(uid):N}";
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.UsageEvents.Where(e => e.Subject == subject).OrderBy(e => e.Sequence), cancellationToken);
+    }
+
+    [Fact]
     public async Task AReplace_KeepsWhatItLeavesOut_AndABackendCannotMoveUnderItsVolumes()
     {
         using var ada = await _world.SignInAsync("acme", "ada");
