@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dflare.Persistence.Store;
 
@@ -14,6 +15,6 @@ public static class UsageEmitter
         UsageIngestor.IngestAsync(db, [new UsageEvent
         {
             SpecVersion = "1.0", Id = eventId, Source = VolumeSource, Type = type, Subject = $"volume/{volume:N}", Time = now,
-            Data = new JsonObject { ["tenant"] = tenant, ["project"] = project, ["tier"] = tier, ["sizeBytes"] = sizeBytes },
+            Data = JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = tenant, ["project"] = project, ["tier"] = tier, ["sizeBytes"] = sizeBytes }),
         }], now, cancellationToken);
 }

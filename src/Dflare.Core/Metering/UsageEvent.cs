@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Dflare.Core.Metering;
@@ -24,7 +24,8 @@ public sealed record UsageEvent
     [JsonPropertyName("datacontenttype")]
     public string? DataContentType { get; init; }
 
-    public JsonObject? Data { get; init; }
+    /// <summary>Kept as the JSON it arrived as: read without materialising it, stored as its raw text.</summary>
+    public JsonElement? Data { get; init; }
 }
 
 /// <summary>A batch of usage events to ingest.</summary>

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Dflare.Core.Resources;
 using Dflare.Persistence.Store;
 using Microsoft.EntityFrameworkCore;
@@ -62,14 +62,18 @@ public static class UsageIngestor
                     validation.Add($"{path}.time", FieldErrorCodes.OutOfRange, $"{path}.time is in the future.");
                 }
             }
-            if (validation.Required($"{path}.data", e.Data))
+            if (e.Data is not { ValueKind: JsonValueKind.Object } data)
             {
-                ValidateData(validation, valid, $"{path}.data", e.Type, e.Data!);
+                validation.Add($"{path}.data", FieldErrorCodes.Required, $"{path}.data is required: an object naming at least tenant and project.");
+            }
+            else
+            {
+                ValidateData(validation, valid, $"{path}.data", e.Type, data);
             }
         }
     }
 
-    private static void ValidateData(Validation validation, HashSet<string> valid, string path, string? type, JsonObject data)
+    private static void ValidateData(Validation validation, HashSet<string> valid, string path, string? type, JsonElement data)
     {
         Name(validation, valid, path, "tenant", Str(data, "tenant"));
         Name(validation, valid, path, "project", Str(data, "project"));
@@ -147,7 +151,7 @@ public static class UsageIngestor
             {
                 var e = chunk[i];
                 sql.Append(i == 0 ? "" : ", ").Append('(');
-                object[] values = [e.Source!, e.Id!, e.Type!, e.Subject!, e.Time!.Value.ToUniversalTime(), Str(e.Data!, "tenant")!, e.Data!.ToJsonString(), now.ToUniversalTime()];
+                object[] values = [e.Source!, e.Id!, e.Type!, e.Subject!, e.Time!.Value.ToUniversalTime(), Str(e.Data!.Value, "tenant")!, e.Data!.Value.GetRawText(), now.ToUniversalTime()];
                 for (var v = 0; v < values.Length; v++)
                 {
                     var parameter = command.CreateParameter();
@@ -192,8 +196,8 @@ public static class UsageIngestor
                 await writer.WriteAsync(e.Type!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(e.Subject!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(e.Time!.Value.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(Str(e.Data!, "tenant")!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(e.Data!.ToJsonString(), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(Str(e.Data!.Value, "tenant")!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(e.Data!.Value.GetRawText(), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(received, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
             }
             await writer.CompleteAsync(cancellationToken);
@@ -203,27 +207,13 @@ public static class UsageIngestor
         return await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public static string? Str(JsonObject data, string name) => data[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    public static string? Str(JsonElement data, string name) =>
+        data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    /// <summary>A number however the node holds it (parsed JSON, or a long, int or decimal set in code).</summary>
-    public static decimal? Num(JsonObject data, string name)
-    {
-        if (data[name] is not JsonValue value)
-        {
-            return null;
-        }
-        if (value.TryGetValue<System.Text.Json.JsonElement>(out var element))
-        {
-            return element.ValueKind == System.Text.Json.JsonValueKind.Number && element.TryGetDecimal(out var parsed) ? parsed : null;
-        }
-        return value.TryGetValue<long>(out var whole) ? whole
-            : value.TryGetValue<int>(out var small) ? small
-            : value.TryGetValue<decimal>(out var exact) ? exact
-            : value.TryGetValue<double>(out var real) && double.IsFinite(real) ? (decimal)real : null;
-    }
+    public static decimal? Num(JsonElement data, string name) =>
+        data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number) ? number : null;
 
-
-    private static void Count(Validation validation, string path, JsonObject data, string name)
+    private static void Count(Validation validation, string path, JsonElement data, string name)
     {
         if (Num(data, name) is not { } value || value < 0 || value != decimal.Truncate(value))
         {

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Dflare.Persistence.Metering;
 
 namespace Dflare.Core.Metering;
@@ -65,7 +65,7 @@ public static class UsageMeters
     }
 
     /// <summary>What a segment meters per unit-second: (meter, dimension, level).</summary>
-    private static IEnumerable<(string Meter, string Dimension, decimal Level)> Levels(UsageEventRow start, JsonObject data) => Family(start.Type) switch
+    private static IEnumerable<(string Meter, string Dimension, decimal Level)> Levels(UsageEventRow start, JsonElement data) => Family(start.Type) switch
     {
         "node" =>
         [
@@ -121,7 +121,7 @@ public static class UsageMeters
 
     private static bool IsEnd(string type) => type is UsageEventTypes.NodeReleased or UsageEventTypes.WorkloadStopped or UsageEventTypes.VolumeDeleted;
 
-    private static JsonObject Data(UsageEventRow e) => JsonNode.Parse(e.Data)!.AsObject();
+    private static JsonElement Data(UsageEventRow e) => JsonSerializer.Deserialize<JsonElement>(e.Data);
 
-    private static string Str(JsonObject data, string name) => UsageIngestor.Str(data, name) ?? "";
+    private static string Str(JsonElement data, string name) => UsageIngestor.Str(data, name) ?? "";
 }

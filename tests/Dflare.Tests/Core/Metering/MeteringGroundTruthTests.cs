@@ -70,7 +70,7 @@ public sealed class MeteringGroundTruthTests : IAsyncLifetime
         UsageEvent Volume(string id, string type, DateTimeOffset at, long gb) => new()
         {
             SpecVersion = "1.0", Id = id, Source = "test/late", Type = type, Subject = "vol-1", Time = at,
-            Data = new JsonObject { ["tenant"] = "globex", ["project"] = "lab", ["tier"] = "Platform", ["sizeBytes"] = gb * 1_000_000_000 },
+            Data = System.Text.Json.JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = "globex", ["project"] = "lab", ["tier"] = "Platform", ["sizeBytes"] = gb * 1_000_000_000 }),
         };
         await IngestAsync([Volume("p", UsageEventTypes.VolumeProvisioned, hour, 1000)]);
         var first = await RateAsync();
@@ -99,14 +99,14 @@ public sealed class MeteringGroundTruthTests : IAsyncLifetime
         var good = new UsageEvent
         {
             SpecVersion = "1.0", Id = "ok", Source = "test/bad", Type = UsageEventTypes.NetworkTransferred, Subject = "c", Time = DateTimeOffset.UtcNow.AddMinutes(-5),
-            Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 10 },
+            Data = System.Text.Json.JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 10 }),
         };
         var batch = new[]
         {
             good,
             good with { Id = "old", Time = DateTimeOffset.UtcNow.AddDays(-40) },
             good with { Id = "kind", Type = "dflare.node.exploded" },
-            good with { Id = "dir", Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "sideways", ["bytes"] = -1 } },
+            good with { Id = "dir", Data = System.Text.Json.JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "sideways", ["bytes"] = -1 }) },
         };
         var response = await _world.Admin.PostJsonAsync("/api/v1/usage-events", JsonSerializer.Serialize(new { events = batch }, JsonSerializerOptions.Web));
         var problem = await response.AssertProblemAsync(422, "validation-failed", "events[1].time");
@@ -165,7 +165,7 @@ public sealed class MeteringGroundTruthTests : IAsyncLifetime
         var transfer = new UsageEvent
         {
             SpecVersion = "1.0", Id = "t1", Source = "test/budget", Type = UsageEventTypes.NetworkTransferred, Subject = "c", Time = hour.AddMinutes(-30),
-            Data = new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 85_000_000_000L },
+            Data = System.Text.Json.JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 85_000_000_000L }),
         };
         await IngestAsync([transfer]);
         Assert.Equal(2, (await RateAsync())["alerts"]!.GetValue<int>());

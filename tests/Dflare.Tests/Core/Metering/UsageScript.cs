@@ -178,7 +178,7 @@ public sealed class UsageScript
 
     private void Event(string type, string subject, DateTimeOffset time, JsonObject data) => Events.Add(new UsageEvent
     {
-        SpecVersion = "1.0", Id = $"e{Events.Count:D6}", Source = "test/script", Type = type, Subject = subject, Time = time, Data = data.DeepClone().AsObject(),
+        SpecVersion = "1.0", Id = $"e{Events.Count:D6}", Source = "test/script", Type = type, Subject = subject, Time = time, Data = System.Text.Json.JsonSerializer.SerializeToElement(data),
     });
 
     private static JsonObject Data(string tenant, string project, params (string Name, object? Value)[] fields)
