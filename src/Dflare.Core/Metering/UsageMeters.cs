@@ -27,7 +27,9 @@ public static class UsageMeters
     public static Dictionary<UsageKey, HourUsage> Compute(IEnumerable<UsageEventRow> events, DateTimeOffset until)
     {
         var usage = new Dictionary<UsageKey, HourUsage>();
-        var bySubject = events.Where(e => e.Time < until).OrderBy(e => e.Time).ThenBy(e => e.Sequence).GroupBy(e => (Family(e.Type), e.Subject));
+        // Events at the same moment are taken starts first, then by id: the answer never depends on arrival order.
+        var bySubject = events.Where(e => e.Time < until).OrderBy(e => e.Time).ThenBy(e => IsEnd(e.Type) ? 1 : 0).ThenBy(e => e.Source, StringComparer.Ordinal)
+            .ThenBy(e => e.EventId, StringComparer.Ordinal).GroupBy(e => (Family(e.Type), e.Subject));
         foreach (var subject in bySubject)
         {
             if (subject.Key.Item1 == "network")

@@ -10,7 +10,8 @@ namespace Dflare.Core.Metering;
 public sealed record RatingResult(int Tenants, int Charges, int Reversals, int Unpriced, int Alerts);
 
 /// <summary>
-/// Rates every complete hour: per tenant, in one transaction, it recomputes the hours from the raw events and compares
+/// Rates every complete hour: per tenant, in one transaction, it recomputes the hours from the raw events (read in one
+/// scan per pass; the events a tenant sent after the scan are rated by the next pass) and compares
 /// each with the charge in force for it. Equal: nothing. Different (a late event, a correction): a reversal of the old
 /// charge and a new charge. So rating is idempotent — a pass killed midway rolls back and the next one gets the same
 /// records — and the records, summed, always equal what the events say. Hours nothing prices are left unrated (and
@@ -30,12 +31,14 @@ public sealed partial class UsageRater(Func<DflareDbContext> openStore, TimeProv
             var now = time.GetUtcNow();
             var until = UsageMeters.Hour(now);
             await using var db = openStore();
-            var tenants = await db.UsageEvents.AsNoTracking().Select(e => e.Tenant).Distinct().ToListAsync(cancellationToken);
+            // One scan of the events (their table has no index but the dedup key, so ingestion stays fast), grouped here.
+            var events = (await db.UsageEvents.AsNoTracking().ToListAsync(cancellationToken)).ToLookup(e => e.Tenant);
+            var tenants = events.Select(g => g.Key).Order(StringComparer.Ordinal).ToList();
             var books = await db.PriceBooks.AsNoTracking().ToListAsync(cancellationToken);
             int charges = 0, reversals = 0, unpriced = 0;
-            foreach (var tenant in tenants.Order(StringComparer.Ordinal))
+            foreach (var tenant in tenants)
             {
-                var (c, r, u) = await RateTenantAsync(tenant, books, until, now, cancellationToken);
+                var (c, r, u) = await RateTenantAsync(tenant, events[tenant], books, until, now, cancellationToken);
                 charges += c;
                 reversals += r;
                 unpriced += u;
@@ -50,11 +53,10 @@ public sealed partial class UsageRater(Func<DflareDbContext> openStore, TimeProv
     }
 
     private async Task<(int Charges, int Reversals, int Unpriced)> RateTenantAsync(
-        string tenant, IReadOnlyList<PriceBookRow> books, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken)
+        string tenant, IEnumerable<UsageEventRow> events, IReadOnlyList<PriceBookRow> books, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var db = openStore();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var events = await db.UsageEvents.AsNoTracking().Where(e => e.Tenant == tenant).ToListAsync(cancellationToken);
         var usage = UsageMeters.Compute(events, until);
         var records = await db.BillingRecords.AsNoTracking().Where(r => r.Tenant == tenant).ToListAsync(cancellationToken);
         var reversed = records.Where(r => r.Reverses != null).Select(r => r.Reverses!.Value).ToHashSet();

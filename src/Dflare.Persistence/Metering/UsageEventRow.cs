@@ -4,15 +4,13 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Dflare.Persistence.Metering;
 
 /// <summary>
-/// One usage event as received (CloudEvents: id, source, type, subject, time, data). The unique index on (source, id)
-/// is what makes ingestion exactly-once: a resent event inserts nothing. Events are never updated; a correction is a
+/// One usage event as received (CloudEvents: id, source, type, subject, time, data). The primary key (source, id) is
+/// what makes ingestion exactly-once: a resent event inserts nothing. It is the table's only index, which keeps
+/// ingestion at one B-tree insert per event (docs/benchmarks.md). Events are never updated; a correction is a
 /// new event (the rater re-rates what it changes).
 /// </summary>
 public sealed class UsageEventRow
 {
-    /// <summary>Arrival order, for the rater's high-water mark.</summary>
-    public long Sequence { get; set; }
-
     public required string Source { get; set; }
 
     public required string EventId { get; set; }
@@ -36,14 +34,11 @@ internal sealed class UsageEventRowConfiguration : IEntityTypeConfiguration<Usag
     public void Configure(EntityTypeBuilder<UsageEventRow> builder)
     {
         builder.ToTable("usage_events");
-        builder.HasKey(e => e.Sequence);
-        builder.Property(e => e.Sequence).ValueGeneratedOnAdd();
+        builder.HasKey(e => new { e.Source, e.EventId });
         builder.Property(e => e.Source).HasMaxLength(256);
         builder.Property(e => e.EventId).HasMaxLength(128);
         builder.Property(e => e.Type).HasMaxLength(64);
         builder.Property(e => e.Subject).HasMaxLength(256);
         builder.Property(e => e.Tenant).HasMaxLength(63);
-        builder.HasIndex(e => new { e.Source, e.EventId }).IsUnique();
-        builder.HasIndex(e => new { e.Tenant, e.Time });
     }
 }

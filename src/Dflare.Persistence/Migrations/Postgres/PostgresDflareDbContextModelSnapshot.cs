@@ -1406,33 +1406,24 @@ namespace Dflare.Persistence.Migrations.Postgres
 
             modelBuilder.Entity("Dflare.Persistence.Metering.UsageEventRow", b =>
                 {
-                    b.Property<long>("Sequence")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("sequence");
+                    b.Property<string>("Source")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Sequence"));
+                    b.Property<string>("EventId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("event_id");
 
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("data");
 
-                    b.Property<string>("EventId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("event_id");
-
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
-
-                    b.Property<string>("Source")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)")
-                        .HasColumnName("source");
 
                     b.Property<string>("Subject")
                         .IsRequired()
@@ -1456,15 +1447,8 @@ namespace Dflare.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("type");
 
-                    b.HasKey("Sequence")
+                    b.HasKey("Source", "EventId")
                         .HasName("pk_usage_events");
-
-                    b.HasIndex("Source", "EventId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_usage_events_source_event_id");
-
-                    b.HasIndex("Tenant", "Time")
-                        .HasDatabaseName("ix_usage_events_tenant_time");
 
                     b.ToTable("usage_events", (string)null);
                 });

@@ -1388,31 +1388,24 @@ namespace Dflare.Persistence.Migrations.Sqlite
 
             modelBuilder.Entity("Dflare.Persistence.Metering.UsageEventRow", b =>
                 {
-                    b.Property<long>("Sequence")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sequence");
+                    b.Property<string>("Source")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
 
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("data");
 
-                    b.Property<string>("EventId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_id");
-
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("received_at");
-
-                    b.Property<string>("Source")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("source");
 
                     b.Property<string>("Subject")
                         .IsRequired()
@@ -1436,15 +1429,8 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("type");
 
-                    b.HasKey("Sequence")
+                    b.HasKey("Source", "EventId")
                         .HasName("pk_usage_events");
-
-                    b.HasIndex("Source", "EventId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_usage_events_source_event_id");
-
-                    b.HasIndex("Tenant", "Time")
-                        .HasDatabaseName("ix_usage_events_tenant_time");
 
                     b.ToTable("usage_events", (string)null);
                 });

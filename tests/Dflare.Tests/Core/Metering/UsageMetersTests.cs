@@ -10,7 +10,7 @@ public sealed class UsageMetersTests
 
     private static UsageEventRow Row(long sequence, string type, string subject, DateTimeOffset time, string data) => new()
     {
-        Sequence = sequence, Source = "s", EventId = $"e{sequence}", Type = type, Subject = subject, Time = time, Tenant = "acme", Data = data, ReceivedAt = time,
+        Source = "s", EventId = $"e{sequence}", Type = type, Subject = subject, Time = time, Tenant = "acme", Data = data, ReceivedAt = time,
     };
 
     private const string Node = """{"tenant":"acme","project":"p","cluster":"c","gpuModel":"H100","gpus":8,"cpus":100,"memoryGiB":10}""";

@@ -88,7 +88,7 @@ public sealed class VolumeApiTests : IAsyncLifetime
         await using var db = Dflare.Persistence.Store.StoreContexts.Create(_world.Server.Store.Options);
         var subject = $"volume/{Guid.Parse(uid):N}";
         return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
-            db.UsageEvents.Where(e => e.Subject == subject).OrderBy(e => e.Sequence), cancellationToken);
+            db.UsageEvents.Where(e => e.Subject == subject).OrderBy(e => e.Time), cancellationToken);
     }
 
     [Fact]

@@ -90,8 +90,6 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 name: "usage_events",
                 columns: table => new
                 {
-                    sequence = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
                     source = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
                     event_id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
                     type = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -103,7 +101,7 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_usage_events", x => x.sequence);
+                    table.PrimaryKey("pk_usage_events", x => new { x.source, x.event_id });
                 });
 
             migrationBuilder.CreateTable(
@@ -156,17 +154,6 @@ namespace Dflare.Persistence.Migrations.Sqlite
                 table: "price_books",
                 column: "name",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_usage_events_source_event_id",
-                table: "usage_events",
-                columns: new[] { "source", "event_id" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_usage_events_tenant_time",
-                table: "usage_events",
-                columns: new[] { "tenant", "time" });
 
             // Billing records are append-only: the store itself refuses to change or remove one.
             migrationBuilder.Sql("CREATE TRIGGER billing_records_no_update BEFORE UPDATE ON billing_records BEGIN SELECT RAISE(ABORT, 'billing records are append-only: add a reversal instead'); END;");

@@ -1,6 +1,5 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -91,8 +90,6 @@ namespace Dflare.Persistence.Migrations.Postgres
                 name: "usage_events",
                 columns: table => new
                 {
-                    sequence = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     source = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
                     event_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     type = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
@@ -104,7 +101,7 @@ namespace Dflare.Persistence.Migrations.Postgres
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_usage_events", x => x.sequence);
+                    table.PrimaryKey("pk_usage_events", x => new { x.source, x.event_id });
                 });
 
             migrationBuilder.CreateTable(
@@ -157,17 +154,6 @@ namespace Dflare.Persistence.Migrations.Postgres
                 table: "price_books",
                 column: "name",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_usage_events_source_event_id",
-                table: "usage_events",
-                columns: new[] { "source", "event_id" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_usage_events_tenant_time",
-                table: "usage_events",
-                columns: new[] { "tenant", "time" });
 
             // Billing records are append-only: the store itself refuses to change or remove one (TRUNCATE too).
             migrationBuilder.Sql("""
