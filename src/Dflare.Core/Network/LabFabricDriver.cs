@@ -79,7 +79,7 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
                 drift.Add(new FabricDrift("leaf", leaf.Name, "the leaf's namespace is missing"));
                 continue;
             }
-            var links = await LinksAsync(ns, cancellationToken);
+            var links = await LabLinux.LinksAsync(ns, cancellationToken);
             foreach (var segment in intent.Segments)
             {
                 var name = $"{segment.Name}@{leaf.Name}";
@@ -99,7 +99,7 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
                 .Select(l => new FabricDrift("segment", $"{l.Alias![7..]}@{leaf.Name}", "not in the intent")));
             if (isolation)
             {
-                var rules = await RulesAsync(ns, cancellationToken);
+                var rules = await LabLinux.RulesAsync(ns, cancellationToken);
                 var wantedRules = WantedRules(intent).ToHashSet();
                 foreach (var rule in wantedRules.Where(r => !rules.Contains(r)))
                 {
@@ -107,21 +107,21 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
                 }
                 drift.AddRange(rules.Where(r => r.Priority == RulePriority && !wantedRules.Contains(r))
                     .Select(r => new FabricDrift("vrf", $"{r.Iif}@{leaf.Name}", $"an unexpected rule sends {r.Iif} to table {r.Table}")));
-                if (!rules.Contains(new IpRule(LocalRulePriority, null, "local")) || rules.Any(r => r.Priority == 0))
+                if (!rules.Contains(new LabLinux.IpRule(LocalRulePriority, null, "local")) || rules.Any(r => r.Priority == 0))
                 {
                     drift.Add(new FabricDrift("vrf", $"local@{leaf.Name}", "the local table is not consulted after the tenant rules"));
                 }
                 foreach (var vrf in intent.Vrfs)
                 {
-                    var routes = await RunAsync(["ip", "-n", ns, "route", "show", "table", Table(vrf).ToString(CultureInfo.InvariantCulture)], cancellationToken);
+                    var routes = await LabLinux.RunAsync(["ip", "-n", ns, "route", "show", "table", Table(vrf).ToString(CultureInfo.InvariantCulture)], cancellationToken);
                     if (!routes.Contains("unreachable default", StringComparison.Ordinal))
                     {
                         drift.Add(new FabricDrift("vrf", $"{vrf.Name}@{leaf.Name}", $"table {Table(vrf)} lost its unreachable default"));
                     }
                 }
             }
-            var acl = await RunAsync(["nsenter", $"--net=/run/netns/{ns}", "nft", "list", "table", "inet", "dflare"], cancellationToken, allowFailure: true);
-            if (!AclLines(acl).SequenceEqual(AclRules(intent)))
+            var acl = await LabLinux.RunAsync(["nsenter", $"--net=/run/netns/{ns}", "nft", "list", "table", "inet", "dflare"], cancellationToken, allowFailure: true);
+            if (!LabAcls.Listed(acl).SequenceEqual(LabAcls.Rules(intent)))
             {
                 drift.Add(new FabricDrift("acl", $"forward@{leaf.Name}", "the leaf's ACL table differs from the intent"));
             }
@@ -131,14 +131,14 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
             var name = $"{port.Node}.{port.Nic}@{port.Leaf}";
             var segment = intent.Segments.FirstOrDefault(s => s.Name == port.Segment);
             var ns = LeafNamespace(port.Leaf);
-            var link = namespaces.Contains(ns) ? (await LinksAsync(ns, cancellationToken)).GetValueOrDefault(PortLink(port)) : null;
+            var link = namespaces.Contains(ns) ? (await LabLinux.LinksAsync(ns, cancellationToken)).GetValueOrDefault(PortLink(port)) : null;
             if (segment is null || link is null || link.Master != Bridge(segment.L2Vni))
             {
                 drift.Add(new FabricDrift("port", name, "the port is not in its segment"));
                 continue;
             }
             var host = NodeNamespace(port.Node);
-            var nic = namespaces.Contains(host) ? (await LinksAsync(host, cancellationToken)).GetValueOrDefault(port.Nic) : null;
+            var nic = namespaces.Contains(host) ? (await LabLinux.LinksAsync(host, cancellationToken)).GetValueOrDefault(port.Nic) : null;
             if (nic is null || !nic.Addresses.Contains($"{port.Address}/{IpBlock.Parse(segment.Cidr).Length}"))
             {
                 drift.Add(new FabricDrift("port", name, $"the node's {port.Nic} does not hold {port.Address}"));
@@ -152,7 +152,7 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
     {
         foreach (var ns in await NamespacesAsync(cancellationToken))
         {
-            await RunAsync(["ip", "netns", "delete", ns], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "netns", "delete", ns], cancellationToken, allowFailure: true);
         }
     }
 
@@ -161,31 +161,31 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
         var namespaces = await NamespacesAsync(cancellationToken);
         if (!namespaces.Contains(Spine))
         {
-            await RunAsync(["ip", "netns", "add", Spine], cancellationToken);
-            await RunAsync(["ip", "-n", Spine, "link", "add", "underlay", "type", "bridge"], cancellationToken);
-            await RunAsync(["ip", "-n", Spine, "link", "set", "underlay", "up"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "netns", "add", Spine], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", Spine, "link", "add", "underlay", "type", "bridge"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", Spine, "link", "set", "underlay", "up"], cancellationToken);
         }
         foreach (var leaf in leaves)
         {
             var ns = LeafNamespace(leaf.Name);
             if (!namespaces.Contains(ns))
             {
-                await RunAsync(["ip", "netns", "add", ns], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "link", "set", "lo", "up"], cancellationToken);
-                await RunAsync(["nsenter", $"--net=/run/netns/{ns}", "sysctl", "-qw", "net.ipv4.ip_forward=1"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "netns", "add", ns], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", "lo", "up"], cancellationToken);
+                await LabLinux.RunAsync(["nsenter", $"--net=/run/netns/{ns}", "sysctl", "-qw", "net.ipv4.ip_forward=1"], cancellationToken);
                 var spinePort = $"u{Hash($"{prefix}/{leaf.Name}")}";
                 var leafPort = $"t{Hash($"{prefix}/{leaf.Name}")}";
-                await RunAsync(["ip", "link", "add", spinePort, "type", "veth", "peer", "name", leafPort], cancellationToken);
-                await RunAsync(["ip", "link", "set", spinePort, "netns", Spine], cancellationToken);
-                await RunAsync(["ip", "link", "set", leafPort, "netns", ns], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "link", "set", leafPort, "name", "underlay"], cancellationToken);
-                await RunAsync(["ip", "-n", Spine, "link", "set", spinePort, "master", "underlay", "up"], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "link", "set", "underlay", "up"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "link", "add", spinePort, "type", "veth", "peer", "name", leafPort], cancellationToken);
+                await LabLinux.RunAsync(["ip", "link", "set", spinePort, "netns", Spine], cancellationToken);
+                await LabLinux.RunAsync(["ip", "link", "set", leafPort, "netns", ns], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", leafPort, "name", "underlay"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", Spine, "link", "set", spinePort, "master", "underlay", "up"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", "underlay", "up"], cancellationToken);
             }
-            await RunAsync(["ip", "-n", ns, "addr", "replace", $"{leaf.Vtep}/32", "dev", "underlay"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "addr", "replace", $"{leaf.Vtep}/32", "dev", "underlay"], cancellationToken);
             foreach (var other in leaves.Where(l => l.Name != leaf.Name))
             {
-                await RunAsync(["ip", "-n", ns, "route", "replace", $"{other.Vtep}/32", "dev", "underlay", "src", leaf.Vtep], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "route", "replace", $"{other.Vtep}/32", "dev", "underlay", "src", leaf.Vtep], cancellationToken);
             }
         }
     }
@@ -193,12 +193,12 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
     private async Task ApplyLeafAsync(FabricIntent intent, LeafIntent leaf, CancellationToken cancellationToken)
     {
         var ns = LeafNamespace(leaf.Name);
-        var links = await LinksAsync(ns, cancellationToken);
+        var links = await LabLinux.LinksAsync(ns, cancellationToken);
         var wanted = intent.Segments.ToDictionary(s => Bridge(s.L2Vni), StringComparer.Ordinal);
         foreach (var stale in links.Values.Where(l => l.Alias?.StartsWith("dflare ", StringComparison.Ordinal) == true && !wanted.ContainsKey(l.Name)))
         {
-            await RunAsync(["ip", "-n", ns, "link", "delete", stale.Name], cancellationToken, allowFailure: true);
-            await RunAsync(["ip", "-n", ns, "link", "delete", $"vx{stale.Name[2..]}"], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "link", "delete", stale.Name], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "link", "delete", $"vx{stale.Name[2..]}"], cancellationToken, allowFailure: true);
         }
         var leafIndex = Hash(leaf.Name);
         foreach (var (bridge, segment) in wanted)
@@ -209,72 +209,72 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
                 // Each leaf's gateway has its own MAC: with one anycast MAC, a host's ARP reply to a gateway on another
                 // leaf would be taken by the local bridge as addressed to itself.
                 var mac = string.Create(CultureInfo.InvariantCulture, $"02:{leafIndex[..2]}:{leafIndex[2..4]}:{(segment.L2Vni >> 16) & 0xFF:x2}:{(segment.L2Vni >> 8) & 0xFF:x2}:{segment.L2Vni & 0xFF:x2}");
-                await RunAsync(["ip", "-n", ns, "link", "add", bridge, "address", mac, "type", "bridge"], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "link", "set", bridge, "alias", $"dflare {segment.Name}"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "add", bridge, "address", mac, "type", "bridge"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", bridge, "alias", $"dflare {segment.Name}"], cancellationToken);
             }
             if (!links.TryGetValue(vxlan, out var existing) || existing.Master != bridge)
             {
-                await RunAsync(["ip", "-n", ns, "link", "delete", vxlan], cancellationToken, allowFailure: true);
-                await RunAsync(["ip", "-n", ns, "link", "add", vxlan, "type", "vxlan", "id", segment.L2Vni.ToString(CultureInfo.InvariantCulture),
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "delete", vxlan], cancellationToken, allowFailure: true);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "add", vxlan, "type", "vxlan", "id", segment.L2Vni.ToString(CultureInfo.InvariantCulture),
                     "local", leaf.Vtep, "dstport", "4789", "nolearning"], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "link", "set", vxlan, "master", bridge], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", vxlan, "master", bridge], cancellationToken);
                 foreach (var other in intent.Leaves.Where(l => l.Name != leaf.Name))
                 {
-                    await RunAsync(["bridge", "-n", ns, "fdb", "append", "00:00:00:00:00:00", "dev", vxlan, "dst", other.Vtep], cancellationToken);
+                    await LabLinux.RunAsync(["bridge", "-n", ns, "fdb", "append", "00:00:00:00:00:00", "dev", vxlan, "dst", other.Vtep], cancellationToken);
                 }
             }
-            await RunAsync(["ip", "-n", ns, "link", "set", vxlan, "up"], cancellationToken);
-            await RunAsync(["ip", "-n", ns, "link", "set", bridge, "up"], cancellationToken);
-            await RunAsync(["ip", "-n", ns, "addr", "replace", $"{segment.Gateway}/{IpBlock.Parse(segment.Cidr).Length}", "dev", bridge], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", vxlan, "up"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", bridge, "up"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "addr", "replace", $"{segment.Gateway}/{IpBlock.Parse(segment.Cidr).Length}", "dev", bridge], cancellationToken);
         }
         await ApplyRoutingAsync(intent, ns, cancellationToken);
-        var table = $"table inet dflare\ndelete table inet dflare\ntable inet dflare {{\n\tchain forward {{\n\t\ttype filter hook forward priority filter; policy accept;\n{string.Concat(AclRules(intent).Select(r => $"\t\t{r}\n"))}\t}}\n}}\n";
-        await RunAsync(["nsenter", $"--net=/run/netns/{ns}", "nft", "-f", "-"], cancellationToken, input: table);
+        var table = $"table inet dflare\ndelete table inet dflare\ntable inet dflare {{\n\tchain forward {{\n\t\ttype filter hook forward priority filter; policy accept;\n{string.Concat(LabAcls.Rules(intent).Select(r => $"\t\t{r}\n"))}\t}}\n}}\n";
+        await LabLinux.RunAsync(["nsenter", $"--net=/run/netns/{ns}", "nft", "-f", "-"], cancellationToken, input: table);
     }
 
     private async Task ApplyRoutingAsync(FabricIntent intent, string ns, CancellationToken cancellationToken)
     {
-        var rules = await RulesAsync(ns, cancellationToken);
+        var rules = await LabLinux.RulesAsync(ns, cancellationToken);
         var wanted = isolation ? WantedRules(intent).ToHashSet() : [];
         foreach (var rule in rules.Where(r => r.Priority == RulePriority && !wanted.Contains(r)))
         {
-            await RunAsync(["ip", "-n", ns, "rule", "delete", "pref", $"{RulePriority}", "iif", rule.Iif!, "lookup", rule.Table], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "delete", "pref", $"{RulePriority}", "iif", rule.Iif!, "lookup", rule.Table], cancellationToken, allowFailure: true);
         }
         foreach (var rule in wanted.Where(r => !rules.Contains(r)))
         {
-            await RunAsync(["ip", "-n", ns, "rule", "add", "pref", $"{RulePriority}", "iif", rule.Iif!, "lookup", rule.Table], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "add", "pref", $"{RulePriority}", "iif", rule.Iif!, "lookup", rule.Table], cancellationToken);
         }
         // Packets addressed to any gateway on the leaf would otherwise be delivered by the local table before any
         // tenant rule is read: another tenant's gateway would answer. With isolation off, the default order stays.
-        var local = new IpRule(LocalRulePriority, null, "local");
+        var local = new LabLinux.IpRule(LocalRulePriority, null, "local");
         if (isolation && !rules.Contains(local))
         {
-            await RunAsync(["ip", "-n", ns, "rule", "add", "pref", $"{LocalRulePriority}", "lookup", "local"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "add", "pref", $"{LocalRulePriority}", "lookup", "local"], cancellationToken);
         }
         if (isolation && rules.Any(r => r.Priority == 0))
         {
-            await RunAsync(["ip", "-n", ns, "rule", "delete", "pref", "0"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "delete", "pref", "0"], cancellationToken);
         }
         if (!isolation && rules.Contains(local))
         {
-            await RunAsync(["ip", "-n", ns, "rule", "add", "pref", "0", "lookup", "local"], cancellationToken, allowFailure: true);
-            await RunAsync(["ip", "-n", ns, "rule", "delete", "pref", $"{LocalRulePriority}"], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "add", "pref", "0", "lookup", "local"], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "rule", "delete", "pref", $"{LocalRulePriority}"], cancellationToken);
         }
         var wantedTables = isolation ? intent.Vrfs.Select(Table).ToHashSet() : [];
         foreach (var stale in rules.Select(r => int.TryParse(r.Table, CultureInfo.InvariantCulture, out var t) ? t : 0).Where(t => t >= TableBase && !wantedTables.Contains(t)).Distinct())
         {
-            await RunAsync(["ip", "-n", ns, "route", "flush", "table", $"{stale}"], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "route", "flush", "table", $"{stale}"], cancellationToken, allowFailure: true);
         }
         foreach (var vrf in isolation ? intent.Vrfs : [])
         {
             var table = $"{Table(vrf)}";
-            await RunAsync(["ip", "-n", ns, "route", "flush", "table", table], cancellationToken, allowFailure: true);
-            await RunAsync(["ip", "-n", ns, "route", "add", "unreachable", "default", "table", table], cancellationToken);
+            await LabLinux.RunAsync(["ip", "-n", ns, "route", "flush", "table", table], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "-n", ns, "route", "add", "unreachable", "default", "table", table], cancellationToken);
             foreach (var segment in intent.Segments.Where(s => s.Vrf == vrf.Name))
             {
                 var bridge = Bridge(segment.L2Vni);
-                await RunAsync(["ip", "-n", ns, "route", "add", segment.Cidr, "dev", bridge, "src", segment.Gateway, "table", table], cancellationToken);
-                await RunAsync(["ip", "-n", ns, "route", "add", "local", segment.Gateway, "dev", bridge, "table", table], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "route", "add", segment.Cidr, "dev", bridge, "src", segment.Gateway, "table", table], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "route", "add", "local", segment.Gateway, "dev", bridge, "table", table], cancellationToken);
             }
         }
     }
@@ -288,96 +288,63 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
         {
             var ns = LeafNamespace(leaf.Name);
             var keep = wanted.Where(p => p.Leaf == leaf.Name).Select(PortLink).ToHashSet(StringComparer.Ordinal);
-            foreach (var stale in (await LinksAsync(ns, cancellationToken)).Values.Where(l => l.Alias?.StartsWith("dflare-port ", StringComparison.Ordinal) == true && !keep.Contains(l.Name)))
+            foreach (var stale in (await LabLinux.LinksAsync(ns, cancellationToken)).Values.Where(l => l.Alias?.StartsWith("dflare-port ", StringComparison.Ordinal) == true && !keep.Contains(l.Name)))
             {
-                await RunAsync(["ip", "-n", ns, "link", "delete", stale.Name], cancellationToken, allowFailure: true);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "delete", stale.Name], cancellationToken, allowFailure: true);
             }
         }
         var nodes = wanted.Select(p => NodeNamespace(p.Node)).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in namespaces.Where(n => n.StartsWith($"{prefix}-h-", StringComparison.Ordinal) && !nodes.Contains(n)))
         {
-            await RunAsync(["ip", "netns", "delete", stale], cancellationToken, allowFailure: true);
+            await LabLinux.RunAsync(["ip", "netns", "delete", stale], cancellationToken, allowFailure: true);
         }
         foreach (var group in wanted.GroupBy(p => p.Node).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var host = NodeNamespace(group.Key);
             if (!namespaces.Contains(host))
             {
-                await RunAsync(["ip", "netns", "add", host], cancellationToken);
-                await RunAsync(["ip", "-n", host, "link", "set", "lo", "up"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "netns", "add", host], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", host, "link", "set", "lo", "up"], cancellationToken);
             }
-            var hostLinks = await LinksAsync(host, cancellationToken);
+            var hostLinks = await LabLinux.LinksAsync(host, cancellationToken);
             var first = true;
             foreach (var port in group.OrderBy(p => p.Nic, StringComparer.Ordinal))
             {
                 var segment = segments[port.Segment];
                 var ns = LeafNamespace(port.Leaf);
                 var link = PortLink(port);
-                var leafLinks = await LinksAsync(ns, cancellationToken);
+                var leafLinks = await LabLinux.LinksAsync(ns, cancellationToken);
                 if (!leafLinks.ContainsKey(link) || !hostLinks.ContainsKey(port.Nic))
                 {
-                    await RunAsync(["ip", "-n", ns, "link", "delete", link], cancellationToken, allowFailure: true);
-                    await RunAsync(["ip", "-n", host, "link", "delete", port.Nic], cancellationToken, allowFailure: true);
+                    await LabLinux.RunAsync(["ip", "-n", ns, "link", "delete", link], cancellationToken, allowFailure: true);
+                    await LabLinux.RunAsync(["ip", "-n", host, "link", "delete", port.Nic], cancellationToken, allowFailure: true);
                     var temporary = $"n{link[1..]}";
-                    await RunAsync(["ip", "link", "add", link, "type", "veth", "peer", "name", temporary], cancellationToken);
-                    await RunAsync(["ip", "link", "set", link, "netns", ns], cancellationToken);
-                    await RunAsync(["ip", "link", "set", temporary, "netns", host], cancellationToken);
-                    await RunAsync(["ip", "-n", host, "link", "set", temporary, "name", port.Nic], cancellationToken);
-                    await RunAsync(["ip", "-n", ns, "link", "set", link, "alias", $"dflare-port {port.Node}.{port.Nic}"], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "link", "add", link, "type", "veth", "peer", "name", temporary], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "link", "set", link, "netns", ns], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "link", "set", temporary, "netns", host], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "-n", host, "link", "set", temporary, "name", port.Nic], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", link, "alias", $"dflare-port {port.Node}.{port.Nic}"], cancellationToken);
                 }
-                await RunAsync(["ip", "-n", ns, "link", "set", link, "master", Bridge(segment.L2Vni), "up"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", ns, "link", "set", link, "master", Bridge(segment.L2Vni), "up"], cancellationToken);
                 var length = IpBlock.Parse(segment.Cidr).Length;
-                await RunAsync(["ip", "-n", host, "addr", "flush", "dev", port.Nic], cancellationToken);
-                await RunAsync(["ip", "-n", host, "addr", "add", $"{port.Address}/{length}", "dev", port.Nic], cancellationToken);
-                await RunAsync(["ip", "-n", host, "link", "set", port.Nic, "up"], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", host, "addr", "flush", "dev", port.Nic], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", host, "addr", "add", $"{port.Address}/{length}", "dev", port.Nic], cancellationToken);
+                await LabLinux.RunAsync(["ip", "-n", host, "link", "set", port.Nic, "up"], cancellationToken);
                 if (first)
                 {
-                    await RunAsync(["ip", "-n", host, "route", "replace", "default", "via", segment.Gateway, "dev", port.Nic], cancellationToken);
+                    await LabLinux.RunAsync(["ip", "-n", host, "route", "replace", "default", "via", segment.Gateway, "dev", port.Nic], cancellationToken);
                     first = false;
                 }
             }
         }
     }
 
-    private static IEnumerable<IpRule> WantedRules(FabricIntent intent)
+    private static IEnumerable<LabLinux.IpRule> WantedRules(FabricIntent intent)
     {
         var vrfs = intent.Vrfs.ToDictionary(v => v.Name, StringComparer.Ordinal);
         return intent.Segments.Where(s => vrfs.ContainsKey(s.Vrf))
-            .Select(s => new IpRule(RulePriority, Bridge(s.L2Vni), Table(vrfs[s.Vrf]).ToString(CultureInfo.InvariantCulture)));
+            .Select(s => new LabLinux.IpRule(RulePriority, Bridge(s.L2Vni), Table(vrfs[s.Vrf]).ToString(CultureInfo.InvariantCulture)));
     }
-
-    /// <summary>The forward chain's rules, written as <c>nft list</c> prints them so a listing compares line by line.</summary>
-    public static IReadOnlyList<string> AclRules(FabricIntent intent)
-    {
-        var lines = new List<string>();
-        foreach (var segment in intent.Segments.Where(s => s.Ingress.Count > 0 || !s.IngressDefaultAllow).OrderBy(s => s.L2Vni))
-        {
-            var into = $"oifname \"{Bridge(segment.L2Vni)}\" iifname != \"{Bridge(segment.L2Vni)}\"";
-            foreach (var rule in segment.Ingress)
-            {
-                var match = rule.Protocol switch
-                {
-                    "tcp" or "udp" when rule.Ports is not null => $" {rule.Protocol} dport {rule.Ports}",
-                    "tcp" or "udp" or "icmp" => $" meta l4proto {rule.Protocol}",
-                    _ => "",
-                };
-                foreach (var from in rule.From)
-                {
-                    var family = IpBlock.Parse(from).Family == System.Net.Sockets.AddressFamily.InterNetwork ? "ip" : "ip6";
-                    lines.Add($"{into} {family} saddr {from}{match} {(rule.Allow ? "accept" : "drop")}");
-                }
-            }
-            if (!segment.IngressDefaultAllow)
-            {
-                lines.Add($"{into} drop");
-            }
-        }
-        return lines;
-    }
-
-    private static IEnumerable<string> AclLines(string listing) => listing.Split('\n').Select(l => l.Trim())
-        .Where(l => l.Length > 0 && !l.StartsWith("table ", StringComparison.Ordinal) && !l.StartsWith("chain ", StringComparison.Ordinal)
-            && !l.StartsWith("type ", StringComparison.Ordinal) && l != "}");
 
     /// <summary>Temporary names are made in the host's namespace, so they carry the prefix: parallel labs never collide.</summary>
     private string PortLink(PortIntent port) => $"p{Hash($"{prefix}/{port.Node}/{port.Nic}")}";
@@ -386,7 +353,7 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
 
     private async Task<HashSet<string>> NamespacesAsync(CancellationToken cancellationToken)
     {
-        var listing = await RunAsync(["ip", "-j", "netns", "list"], cancellationToken);
+        var listing = await LabLinux.RunAsync(["ip", "-j", "netns", "list"], cancellationToken);
         var names = new HashSet<string>(StringComparer.Ordinal);
         if (listing.Trim().Length > 0)
         {
@@ -400,53 +367,5 @@ public sealed class LabFabricDriver(string prefix, string stateDirectory, bool i
             }
         }
         return names;
-    }
-
-    private sealed record Link(string Name, string? Master, string? Alias, IReadOnlyList<string> Addresses);
-
-    private sealed record IpRule(int Priority, string? Iif, string Table);
-
-    private static async Task<Dictionary<string, Link>> LinksAsync(string ns, CancellationToken cancellationToken)
-    {
-        var listing = await RunAsync(["ip", "-n", ns, "-j", "addr", "show"], cancellationToken);
-        var aliases = await RunAsync(["ip", "-n", ns, "-j", "link", "show"], cancellationToken);
-        var alias = JsonDocument.Parse(aliases).RootElement.EnumerateArray()
-            .ToDictionary(e => e.GetProperty("ifname").GetString()!, e => e.TryGetProperty("ifalias", out var a) ? a.GetString() : null, StringComparer.Ordinal);
-        var links = new Dictionary<string, Link>(StringComparer.Ordinal);
-        foreach (var entry in JsonDocument.Parse(listing).RootElement.EnumerateArray())
-        {
-            var name = entry.GetProperty("ifname").GetString()!;
-            var addresses = entry.TryGetProperty("addr_info", out var info)
-                ? info.EnumerateArray().Where(a => a.TryGetProperty("local", out _)).Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}").ToList()
-                : [];
-            links[name] = new Link(name, entry.TryGetProperty("master", out var master) ? master.GetString() : null, alias.GetValueOrDefault(name), addresses);
-        }
-        return links;
-    }
-
-    private static async Task<HashSet<IpRule>> RulesAsync(string ns, CancellationToken cancellationToken)
-    {
-        var listing = await RunAsync(["ip", "-n", ns, "-j", "rule", "show"], cancellationToken);
-        return JsonDocument.Parse(listing).RootElement.EnumerateArray().Select(e => new IpRule(
-            e.GetProperty("priority").GetInt32(), e.TryGetProperty("iif", out var iif) ? iif.GetString() : null,
-            e.TryGetProperty("table", out var table) ? table.GetString() ?? "" : "")).ToHashSet();
-    }
-
-    private static async Task<string> RunAsync(IReadOnlyList<string> command, CancellationToken cancellationToken, bool allowFailure = false, string? input = null)
-    {
-        ProcessOutcome outcome;
-        try
-        {
-            outcome = await ChildProcess.RunAsync(command[0], command.Skip(1).ToList(), input, cancellationToken);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new FabricDriverException($"{command[0]} is not installed (Debian packages iproute2 and nftables)", transient: false, ex);
-        }
-        if (outcome.ExitCode != 0 && !allowFailure)
-        {
-            throw new FabricDriverException($"'{string.Join(' ', command)}' failed ({outcome.ExitCode}): {outcome.Error.Trim()}", transient: true);
-        }
-        return outcome.Output;
     }
 }

@@ -28,14 +28,15 @@ public sealed class IdentityWorld : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<IdentityWorld> StartAsync(StoreTarget? store = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<IdentityWorld> StartAsync(
+        StoreTarget? store = null, IReadOnlyDictionary<string, string?>? settings = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null)
     {
         var all = new Dictionary<string, string?>(FastHashing);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
-        return new IdentityWorld(await TestServer.StartAsync(store ?? StoreTarget.Sqlite(), all));
+        return new IdentityWorld(await TestServer.StartAsync(store ?? StoreTarget.Sqlite(), all, configureServices));
     }
 
     public async Task CreateTenantAsync(string tenant, params string[] projects)

@@ -52,8 +52,8 @@ public sealed partial class MeteringCrashTests(ITestOutputHelper output)
                     : Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
                 if (kills < Kills && (!sending || random.Next(batches.Count) < Kills * 2))
                 {
-                    // Every other kill lands while the batch is in flight; the others after a pause, while a rating pass
-                    // (every second) is likely midway.
+                    // Choosing the moment of the kill, not waiting for anything: every other kill lands while the batch is
+                    // in flight, the others after a pause, while a rating pass (every second) is likely midway.
                     await Task.Delay(kills % 2 == 0 ? random.Next(0, 30) : random.Next(300, 1500), ct);
                     host.Kill();
                     await host.WaitForExitAsync(ct);

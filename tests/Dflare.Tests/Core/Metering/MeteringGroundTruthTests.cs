@@ -6,6 +6,7 @@ using Dflare.Core.Identity;
 using Dflare.Core.Metering;
 using Dflare.Tests.Identity;
 using Dflare.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dflare.Tests.Core.Metering;
 
@@ -156,24 +157,28 @@ public sealed class MeteringGroundTruthTests : IAsyncLifetime
     [Fact]
     public async Task ABudget_RaisesEachThresholdOnceAMonth()
     {
-        var now = DateTimeOffset.UtcNow;
-        var hour = new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, now.UtcDateTime.Day, now.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
-        // Early in a month's first hour there is no complete hour of this month yet to spend in.
-        Assert.SkipWhen(hour.Day == 1 && hour.Hour < 2, "the month has no complete hour yet");
-        await _world.Admin.PostJsonAsync("/api/v1/price-books", $$"""{"metadata":{"name":"p"},"spec":{"currency":"USD","effectiveFrom":"{{hour.AddDays(-40):O}}","prices":[{"meter":"network-gb","dimension":"*","unitPrice":1} ] } }""");
-        Assert.Equal(HttpStatusCode.Created, (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"monthly"},"spec":{"amount":100,"currency":"USD","thresholds":[50,80,100]}}""")).StatusCode);
+        // A clock in mid-month, so the month has complete hours to spend in whenever the test runs.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 15, 12, 20, 0, TimeSpan.Zero));
+        await using var world = await IdentityWorld.StartAsync(settings: new Dictionary<string, string?> { ["Metering:RateInterval"] = "1.00:00:00" },
+            configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        await world.CreateTenantAsync("acme", "research");
+        var hour = UsageMeters.Hour(clock.GetUtcNow());
+        await world.Admin.PostJsonAsync("/api/v1/price-books", $$"""{"metadata":{"name":"p"},"spec":{"currency":"USD","effectiveFrom":"{{hour.AddDays(-40):O}}","prices":[{"meter":"network-gb","dimension":"*","unitPrice":1} ] } }""");
+        Assert.Equal(HttpStatusCode.Created, (await world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"monthly"},"spec":{"amount":100,"currency":"USD","thresholds":[50,80,100]}}""")).StatusCode);
         var transfer = new UsageEvent
         {
             SpecVersion = "1.0", Id = "t1", Source = "test/budget", Type = UsageEventTypes.NetworkTransferred, Subject = "c", Time = hour.AddMinutes(-30),
             Data = System.Text.Json.JsonSerializer.SerializeToElement(new JsonObject { ["tenant"] = "acme", ["project"] = "research", ["cluster"] = "c", ["direction"] = "egress", ["bytes"] = 85_000_000_000L }),
         };
-        await IngestAsync([transfer]);
-        Assert.Equal(2, (await RateAsync())["alerts"]!.GetValue<int>());
-        Assert.Equal(0, (await RateAsync())["alerts"]!.GetValue<int>());
-        var budget = await (await _world.Admin.GetAsync("/api/v1/tenants/acme/budgets/monthly", Ct)).ReadAsync();
+        Assert.Equal(HttpStatusCode.OK, (await world.Admin.PostJsonAsync("/api/v1/usage-events", JsonSerializer.Serialize(new { events = new[] { transfer } }, JsonSerializerOptions.Web))).StatusCode);
+        async Task<int> RateAlertsAsync() => (int)(await (await world.Admin.PostAsync("/api/v1/metering/rate", null, Ct)).ReadAsync())["alerts"]!;
+        Assert.Equal(2, await RateAlertsAsync());
+        Assert.Equal(0, await RateAlertsAsync());
+        var budget = await (await world.Admin.GetAsync("/api/v1/tenants/acme/budgets/monthly", Ct)).ReadAsync();
+        Assert.Equal("2026-11", (string)budget["status"]!["period"]!);
         Assert.Equal(85m, (decimal)budget["status"]!["spent"]!);
         Assert.Equal([50, 80], budget["status"]!["alerts"]!.AsArray().Select(a => (int)a!["threshold"]!));
-        await (await _world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"bad"},"spec":{"amount":-1,"currency":"usd","project":"ghost"}}"""))
+        await (await world.Admin.PostJsonAsync("/api/v1/tenants/acme/budgets", """{"metadata":{"name":"bad"},"spec":{"amount":-1,"currency":"usd","project":"ghost"}}"""))
             .AssertProblemAsync(422, "validation-failed", "spec.amount");
     }
 
