@@ -116,13 +116,10 @@ public static class UsageIngestor
     /// <summary>Stores the (already validated) batch; answers how many were new.</summary>
     public static async Task<IngestResult> IngestAsync(DflareDbContext db, IReadOnlyList<UsageEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var inserted = 0;
         // One order for every writer: two batches that share keys then wait for each other instead of deadlocking.
         var ordered = events.DistinctBy(e => (e.Source, e.Id)).OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
         // Inside a caller's transaction (a lifecycle write emitting its event) the events commit with it.
-        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        var transaction = db.Database.CurrentTransaction!;
-        var connection = db.Database.GetDbConnection();
+        await using var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         // Names and value conversions (SQLite keeps times as UTC ticks) come from the EF model, as RunWriter's do.
         var entity = db.Model.FindEntityType(typeof(Persistence.Metering.UsageEventRow))!;
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
@@ -134,18 +131,28 @@ public static class UsageIngestor
         ];
         var columns = properties.Select(p => entity.FindProperty(p)!).ToList();
         var names = columns.Select(c => c.GetColumnName(table)!).ToList();
-        if (connection is Npgsql.NpgsqlConnection npgsql)
+        var inserted = db.Database.GetDbConnection() is Npgsql.NpgsqlConnection npgsql
+            ? await CopyAsync(npgsql, entity.GetTableName()!, names, ordered, now, cancellationToken)
+            : await InsertAsync(db, entity.GetTableName()!, columns, names, ordered, now, cancellationToken);
+        if (own is not null)
         {
-            inserted = await CopyAsync(npgsql, entity.GetTableName()!, names, ordered, now, cancellationToken);
-            ordered = [];
+            await own.CommitAsync(cancellationToken);
         }
-        var prefix = $"INSERT INTO {entity.GetTableName()} ({string.Join(", ", names)}) VALUES ";
+        return new IngestResult(inserted, events.Count - inserted);
+    }
+
+    /// <summary>SQLite: multi-row <c>INSERT … ON CONFLICT DO NOTHING</c> statements with the model's value conversions.</summary>
+    private static async Task<int> InsertAsync(
+        DflareDbContext db, string table, List<IProperty> columns, List<string> names, List<UsageEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var inserted = 0;
+        var prefix = $"INSERT INTO {table} ({string.Join(", ", names)}) VALUES ";
         var suffix = $" ON CONFLICT ({names[0]}, {names[1]}) DO NOTHING";
-        for (var start = 0; start < ordered.Count; start += RowsPerStatement)
+        for (var start = 0; start < events.Count; start += RowsPerStatement)
         {
-            var chunk = ordered.Skip(start).Take(RowsPerStatement).ToList();
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
+            var chunk = events.Skip(start).Take(RowsPerStatement).ToList();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
             var sql = new StringBuilder(prefix);
             for (var i = 0; i < chunk.Count; i++)
             {
@@ -165,12 +172,7 @@ public static class UsageIngestor
             command.CommandText = sql.Append(suffix).ToString();
             inserted += await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        if (own is not null)
-        {
-            await own.CommitAsync(cancellationToken);
-            await own.DisposeAsync();
-        }
-        return new IngestResult(inserted, events.Count - inserted);
+        return inserted;
     }
 
     /// <summary>PostgreSQL: binary COPY into a session-local staging table, then one INSERT … SELECT … ON CONFLICT DO
