@@ -27,6 +27,11 @@ public static class Permissions
     public const string ClustersRead = "clusters.read";
     public const string ClustersCreate = "clusters.create";
     public const string ClustersDelete = "clusters.delete";
+    public const string ClustersUpdate = "clusters.update";
+    /// <summary>Reading a cluster's access details (kubeconfig, Slurm controller and configuration).</summary>
+    public const string ClustersAccess = "clusters.access";
+    /// <summary>Setting tenants' GPU quotas.</summary>
+    public const string QuotasManage = "quotas.manage";
     public const string VolumesRead = "volumes.read";
     public const string VolumesCreate = "volumes.create";
     public const string VolumesUpdate = "volumes.update";
@@ -50,7 +55,7 @@ public static class Permissions
     public static readonly IReadOnlySet<string> PlatformOnly = new HashSet<string>(StringComparer.Ordinal)
     {
         TenantsCreate, TenantsUpdate, TenantsDelete, InventoryRead, InventoryWrite, NodesOperate, OperationsRead,
-        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate, NetworksAttach, BillingManage, MeteringIngest,
+        OperationsCancel, AuditVerify, RealmKeysRotate, RealmsFederate, NetworksAttach, BillingManage, MeteringIngest, QuotasManage,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
@@ -59,6 +64,6 @@ public static class Permissions
         ProjectsDelete, IdentityRead, IdentityManage, AuditRead, AuditVerify, BillingRead, ClustersRead, ClustersCreate,
         ClustersDelete, VolumesRead, VolumesCreate, VolumesUpdate, VolumesDelete, InventoryRead, InventoryWrite, NodesOperate,
         OperationsRead, OperationsCancel, RealmKeysRotate, RealmsFederate, NetworksRead, NetworksCreate, NetworksUpdate,
-        NetworksDelete, NetworksAttach, BillingManage, BudgetsWrite, MeteringIngest,
+        NetworksDelete, NetworksAttach, BillingManage, BudgetsWrite, MeteringIngest, ClustersUpdate, ClustersAccess, QuotasManage,
     };
 }

@@ -292,7 +292,7 @@ public sealed partial class SubnetKind(Func<WorkflowClient> workflows, TimeProvi
         return null;
     }
 
-    public async Task RemovingAsync(DflareDbContext db, SubnetRow row, TenantRow scope, CancellationToken cancellationToken)
+    public async Task RemovingAsync(DflareDbContext db, SubnetRow row, TenantRow scope, bool force, CancellationToken cancellationToken)
     {
         var vpc = await db.Vpcs.AsNoTracking().FirstAsync(v => v.Id == row.VpcId, cancellationToken);
         await PoolAllocator.LockFabricAsync(db, vpc.FabricId, cancellationToken);

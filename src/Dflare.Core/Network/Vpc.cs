@@ -153,7 +153,7 @@ public sealed class VpcKind(Func<WorkflowClient> workflows, TimeProvider time) :
         }
     }
 
-    public async Task RemovingAsync(DflareDbContext db, VpcRow row, TenantRow scope, CancellationToken cancellationToken)
+    public async Task RemovingAsync(DflareDbContext db, VpcRow row, TenantRow scope, bool force, CancellationToken cancellationToken)
     {
         await PoolAllocator.LockFabricAsync(db, row.FabricId, cancellationToken);
         await PoolAllocator.ReleaseAsync(db, row.Id, cancellationToken);

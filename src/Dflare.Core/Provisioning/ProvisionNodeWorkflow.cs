@@ -68,7 +68,7 @@ public static class ProvisionNodeWorkflow
             new StepDefinition
             {
                 Name = "storage",
-                Execute = (_, _) => Task.FromResult(StepResult.Done(new JsonObject { ["skipped"] = "the volume service is not built yet (issue 7): nothing to mount" })),
+                Execute = (_, _) => Task.FromResult(StepResult.Done(new JsonObject { ["skipped"] = "nothing to mount while the node is in the pool: a cluster mounts its volumes on its nodes (GET /api/v1/tenants/{t}/clusters/{c}/mounts)" })),
             },
             new StepDefinition
             {

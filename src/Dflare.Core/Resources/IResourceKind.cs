@@ -59,8 +59,10 @@ public interface IResourceKind<TResource, TRow, TScope>
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs in the delete's transaction before the row goes: removes what lives beside it (a tenant's realm).</summary>
-    Task RemovingAsync(DflareDbContext db, TRow row, TScope scope, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Runs in the delete's transaction before the row goes: removes what lives beside it (a tenant's realm).
+    /// Throws <see cref="ResourceConflictException"/> to refuse the delete; <paramref name="force"/> is the request's
+    /// <c>?force=true</c> (a volume mounted by a cluster is deleted only then).</summary>
+    Task RemovingAsync(DflareDbContext db, TRow row, TScope scope, bool force, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The resources read by a GET, with what lives in other tables (a node's GPUs and agent) filled in.</summary>
     Task<IReadOnlyList<TResource>> ReadAsync(DflareDbContext db, IReadOnlyList<TRow> rows, TScope scope, CancellationToken cancellationToken) =>

@@ -18,7 +18,7 @@ public sealed class TenantKind : IResourceKind<Tenant, TenantRow, PlatformScope>
 
     public IQueryable<TenantRow> Query(DflareDbContext db, PlatformScope scope) => db.Tenants;
 
-    public Task RemovingAsync(DflareDbContext db, TenantRow row, PlatformScope scope, CancellationToken cancellationToken) =>
+    public Task RemovingAsync(DflareDbContext db, TenantRow row, PlatformScope scope, bool force, CancellationToken cancellationToken) =>
         Identity.RealmData.DeleteAsync(db, row.Name, cancellationToken);
 
     public void Validate(Validation validation, Tenant resource, PlatformScope scope, bool creating)

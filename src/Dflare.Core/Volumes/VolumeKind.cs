@@ -173,8 +173,19 @@ public sealed class VolumeKind(Func<WorkflowClient> workflows, Func<VolumeSettin
         workflows().Wake();
     }
 
-    public async Task RemovingAsync(DflareDbContext db, VolumeRow row, TenantRow scope, CancellationToken cancellationToken)
+    public async Task RemovingAsync(DflareDbContext db, VolumeRow row, TenantRow scope, bool force, CancellationToken cancellationToken)
     {
+        var mountedBy = await (from m in db.ClusterMounts.AsNoTracking()
+                               join c in db.Clusters.AsNoTracking() on m.ClusterId equals c.Id
+                               where m.VolumeId == row.Id
+                               orderby c.Name
+                               select c.Name).ToListAsync(cancellationToken);
+        if (mountedBy.Count > 0 && !force)
+        {
+            throw new ResourceConflictException("volume-in-use", "The volume is mounted.",
+                $"Volume '{row.Name}' is mounted by cluster(s) {string.Join(", ", mountedBy)}; take it out of their spec.volumes first, or delete with ?force=true.");
+        }
+        // Forced: the mounts go with the volume (the store cascades them); the clusters' nodes lose it.
         var backend = await db.StorageBackends.AsNoTracking().FirstAsync(b => b.Name == row.Backend, cancellationToken);
         // Billing stops at the delete, not at the purge: the grace period is the platform's safety, not the tenant's use.
         await Metering.UsageEmitter.VolumeAsync(db, Metering.UsageEventTypes.VolumeDeleted, $"{row.Id:N}-deleted", row.Id, scope.Name, row.Project, backend.Tier,

@@ -106,6 +106,16 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<BudgetAlertRow> BudgetAlerts => Set<BudgetAlertRow>();
 
+    public DbSet<Clusters.ClusterRow> Clusters => Set<Clusters.ClusterRow>();
+
+    public DbSet<Clusters.NodeAllocationRow> NodeAllocations => Set<Clusters.NodeAllocationRow>();
+
+    public DbSet<Clusters.ClusterMountRow> ClusterMounts => Set<Clusters.ClusterMountRow>();
+
+    public DbSet<Clusters.TenantQuotaRow> TenantQuotas => Set<Clusters.TenantQuotaRow>();
+
+    public DbSet<Clusters.PlacementLockRow> PlacementLock => Set<Clusters.PlacementLockRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DflareDbContext).Assembly);

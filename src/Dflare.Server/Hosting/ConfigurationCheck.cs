@@ -26,6 +26,7 @@ internal static class ConfigurationCheck
         Check<VolumeOptions>(services, errors);
         Check<NetworkOptions>(services, errors);
         Check<MeteringOptions>(services, errors);
+        Check<ClusterOptions>(services, errors);
         var format = services.GetRequiredService<IConfiguration>()["Logging:Format"];
         if (format is not (null or "simple" or "json"))
         {

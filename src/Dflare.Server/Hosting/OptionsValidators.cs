@@ -217,3 +217,28 @@ internal sealed class VolumeOptionsValidator : IValidateOptions<VolumeOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClusterOptions options)
+    {
+        var errors = new List<string>();
+        if (!Dflare.Core.Clusters.ClusterSettings.Runtimes.Contains(options.Runtime))
+        {
+            errors.Add($"Clusters:Runtime must be one of {string.Join(", ", Dflare.Core.Clusters.ClusterSettings.Runtimes)}; it is '{options.Runtime}'.");
+        }
+        if (options.PlacementPoll < TimeSpan.FromMilliseconds(100) || options.PlacementPoll > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Clusters:PlacementPoll must be from 00:00:00.1 to 01:00:00; it is {options.PlacementPoll}.");
+        }
+        if (options.PlacementDeadline < TimeSpan.FromMinutes(1) || options.PlacementDeadline > TimeSpan.FromDays(365))
+        {
+            errors.Add($"Clusters:PlacementDeadline must be from 00:01:00 to 365.00:00:00; it is {options.PlacementDeadline}.");
+        }
+        if (options.LabDirectory is { } dir && !Path.IsPathFullyQualified(dir))
+        {
+            errors.Add($"Clusters:LabDirectory must be an absolute path; it is '{dir}'.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -7,6 +7,7 @@ using Dflare.Server.Api.Provisioning;
 using Dflare.Server.Api.Operations;
 using Dflare.Server.Api.Tenancy;
 using Dflare.Server.Api.Metering;
+using Dflare.Server.Api.Clusters;
 using Dflare.Server.Api.Network;
 using Dflare.Server.Api.Volumes;
 using Microsoft.AspNetCore.Builder;
@@ -47,6 +48,7 @@ internal static class ServerPipeline
         api.MapAudit();
         api.MapVolumes();
         api.MapNetwork();
+        api.MapClusters();
         api.MapMetering();
         var realm = api.MapGroup("/realms/{realm}").WithTags("Identity");
         realm.MapPrincipals();

@@ -38,6 +38,7 @@ public static class ServerServices
         AddValidatedOptions<VolumeOptions, VolumeOptionsValidator>(services, VolumeOptions.SectionName);
         AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(services, NetworkOptions.SectionName);
         AddValidatedOptions<MeteringOptions, MeteringOptionsValidator>(services, MeteringOptions.SectionName);
+        AddValidatedOptions<ClusterOptions, ClusterOptionsValidator>(services, ClusterOptions.SectionName);
 
         // Kestrel and the host read the raw values: they are also resolved while a host is disposed, and must not
         // throw there; ConfigurationCheck has validated the same values before anything starts.
@@ -60,6 +61,7 @@ public static class ServerServices
         services.AddDflareVolumes();
         services.AddDflareNetwork();
         services.AddDflareMetering();
+        services.AddDflareClusters();
         services.AddScoped<IdempotencyStore>();
         services.AddScoped<AdminCredentials>();
         AddIdentity(services);

@@ -7,8 +7,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dflare.Server.Hosting;
 
-/// <summary>Registers the simulated datacenter's fabrics and pools the way the API would (same validation), leaving
-/// any that exist as they are, so tenants can make VPCs on the embedded default at once.</summary>
+/// <summary>Registers the simulated datacenter's fabrics, pools and parallel filesystem the way the API would (same
+/// validation), leaving any that exist as they are, so tenants can make VPCs, volumes and clusters on the embedded
+/// default at once.</summary>
 internal static class SimulatedNetwork
 {
     /// <summary>Answers what was refused (empty when all is registered).</summary>
@@ -50,6 +51,38 @@ internal static class SimulatedNetwork
             db.NetworkPools.Add(row);
             await db.SaveChangesAsync(cancellationToken);
         }
+        return await EnsureStorageAsync(db, now, cancellationToken);
+    }
+
+    public const string StorageBackend = "sim-lustre";
+
+    private static async Task<IReadOnlyList<FieldError>> EnsureStorageAsync(DflareDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await db.StorageBackends.AnyAsync(b => b.Name == StorageBackend, cancellationToken))
+        {
+            return [];
+        }
+        const long TiB = 1L << 40;
+        var backend = new Dflare.Core.Volumes.StorageBackend
+        {
+            ApiVersion = ApiVersions.V1, Kind = Dflare.Core.Volumes.StorageBackend.KindName, Metadata = new ObjectMeta { Name = StorageBackend },
+            Spec = new Dflare.Core.Volumes.StorageBackendSpec
+            {
+                Tier = "HighPerformance", Driver = "Simulated", Path = "/lustre/sim", CapacityBytes = 10 * 1024 * TiB, DefaultVolumeBytes = TiB, MaxBytesPerTenant = 1024 * TiB,
+            },
+        };
+        var kind = new Dflare.Core.Volumes.StorageBackendKind();
+        var validation = new Validation();
+        kind.Validate(validation, backend, PlatformScope.Instance, creating: true);
+        if (!validation.IsValid)
+        {
+            return validation.Errors;
+        }
+        var row = kind.NewRow(backend, PlatformScope.Instance, now);
+        row.ResourceVersion = 1;
+        row.UpdatedAt = now;
+        db.StorageBackends.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
         return [];
     }
 }

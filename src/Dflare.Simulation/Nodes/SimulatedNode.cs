@@ -134,6 +134,8 @@ public sealed class SimulatedNode : IDisposable
                 (await http.SendAsync(report, cancellationToken)).Dispose();
                 return;
             }
+            // The image is written over the disk: what the last life left (the agent's key and certificates) is gone.
+            Wipe();
             Stage = "cloud-init";
             await DelayAsync(TimeSpan.FromSeconds(10), cancellationToken);
             Install(agent);
@@ -197,6 +199,15 @@ public sealed class SimulatedNode : IDisposable
     }
 
     private string? StateFolder => _datacenter.StateDirectory is { } d ? Path.Combine(d, Name) : null;
+
+    private void Wipe()
+    {
+        _installed = null;
+        if (StateFolder is { } folder && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     /// <summary>The image is on disk now: remember the agent configuration cloud-init wrote, across restarts too.</summary>
     private void Install(AgentConfig agent)

@@ -123,6 +123,242 @@ namespace Dflare.Persistence.Migrations.Sqlite
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("Dflare.Persistence.Clusters.ClusterMountRow", b =>
+                {
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cluster_id");
+
+                    b.Property<Guid>("VolumeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("volume_id");
+
+                    b.Property<string>("MountPath")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mount_path");
+
+                    b.Property<bool>("ReadOnly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("read_only");
+
+                    b.HasKey("ClusterId", "VolumeId")
+                        .HasName("pk_cluster_mounts");
+
+                    b.HasIndex("VolumeId")
+                        .HasDatabaseName("ix_cluster_mounts_volume_id");
+
+                    b.ToTable("cluster_mounts", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.ClusterRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Access")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("access");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("labels");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("Operation")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operation");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phase");
+
+                    b.Property<string>("Project")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requested_at");
+
+                    b.Property<long>("ResourceVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_version");
+
+                    b.Property<string>("RunningVersion")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("running_version");
+
+                    b.Property<string>("Runtime")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("runtime");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("spec");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_clusters");
+
+                    b.HasIndex("Phase")
+                        .HasDatabaseName("ix_clusters_phase");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_clusters_tenant_id_name");
+
+                    b.HasIndex("TenantId", "Project")
+                        .HasDatabaseName("ix_clusters_tenant_id_project");
+
+                    b.ToTable("clusters", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.NodeAllocationRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cluster_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("GpuModel")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gpu_model");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("gpus");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Pool")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_node_allocations");
+
+                    b.HasIndex("ClusterId")
+                        .HasDatabaseName("ix_node_allocations_cluster_id");
+
+                    b.HasIndex("NodeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_node_allocations_node_id");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_node_allocations_tenant_id");
+
+                    b.ToTable("node_allocations", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.PlacementLockRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Passes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("passes");
+
+                    b.HasKey("Id")
+                        .HasName("pk_placement_lock");
+
+                    b.ToTable("placement_lock", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Passes = 0L
+                        });
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.TenantQuotaRow", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("GpuModel")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gpu_model");
+
+                    b.Property<int>("MaxGpus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_gpus");
+
+                    b.HasKey("TenantId", "GpuModel")
+                        .HasName("pk_tenant_quotas");
+
+                    b.ToTable("tenant_quotas", (string)null);
+                });
+
             modelBuilder.Entity("Dflare.Persistence.Identity.AccessPolicyRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2757,6 +2993,68 @@ namespace Dflare.Persistence.Migrations.Sqlite
                         .HasName("pk_workflow_steps");
 
                     b.ToTable("workflow_steps", (string)null);
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.ClusterMountRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Clusters.ClusterRow", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_cluster_mounts_clusters_cluster_id");
+
+                    b.HasOne("Dflare.Persistence.Volumes.VolumeRow", null)
+                        .WithMany()
+                        .HasForeignKey("VolumeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_cluster_mounts_volumes_volume_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.ClusterRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_clusters_tenants_tenant_id");
+
+                    b.HasOne("Dflare.Persistence.Tenancy.ProjectRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "Project")
+                        .HasPrincipalKey("TenantId", "Name")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_clusters_projects_tenant_id_project");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.NodeAllocationRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Clusters.ClusterRow", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_allocations_clusters_cluster_id");
+
+                    b.HasOne("Dflare.Persistence.Inventory.NodeRow", null)
+                        .WithMany()
+                        .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_node_allocations_nodes_node_id");
+                });
+
+            modelBuilder.Entity("Dflare.Persistence.Clusters.TenantQuotaRow", b =>
+                {
+                    b.HasOne("Dflare.Persistence.Tenancy.TenantRow", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_tenant_quotas_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Dflare.Persistence.Inventory.NodeGpuRow", b =>

@@ -40,7 +40,7 @@ public static class AccessRuleEndpoints
             .Produces<ItemList<RoleBindingView>>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPost("/role-bindings", CreateBindingAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createRoleBinding")
             .WithSummary("Grant a role to a user, service account or group, over the whole realm or one project.")
-            .Accepts<RoleBindingSpec>("application/json").Produces<RoleBindingView>(StatusCodes.Status201Created)
+            .Accepts<RoleBindingSpec>("application/json", "application/yaml").Produces<RoleBindingView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         realm.MapDelete("/role-bindings/{name}", (string realm, string name, DflareDbContext db, PolicyDecisionPoint pdp, CancellationToken ct) =>
                 DeleteAsync(db.RoleBindings.Where(b => b.Realm == realm && b.Name == name), "RoleBinding", realm, name, db, pdp, ct))
@@ -51,7 +51,7 @@ public static class AccessRuleEndpoints
             .WithSummary("The built-in roles and the realm's custom roles, each with its permissions.")
             .Produces<ItemList<CustomRoleView>>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPost("/roles", CreateRoleAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createRole")
-            .Accepts<CustomRoleSpec>("application/json").Produces<CustomRoleView>(StatusCodes.Status201Created)
+            .Accepts<CustomRoleSpec>("application/json", "application/yaml").Produces<CustomRoleView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         realm.MapDelete("/roles/{name}", (string realm, string name, DflareDbContext db, PolicyDecisionPoint pdp, CancellationToken ct) =>
                 DeleteAsync(db.CustomRoles.Where(r => r.Realm == realm && r.Name == name), "Role", realm, name, db, pdp, ct))
@@ -62,7 +62,7 @@ public static class AccessRuleEndpoints
             .Produces<ItemList<AccessPolicyView>>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPost("/policies", CreatePolicyAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createAccessPolicy")
             .WithSummary("An attribute rule: for these permissions, when every condition holds, Allow or Deny (a deny wins).")
-            .Accepts<AccessPolicySpec>("application/json").Produces<AccessPolicyView>(StatusCodes.Status201Created)
+            .Accepts<AccessPolicySpec>("application/json", "application/yaml").Produces<AccessPolicyView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         realm.MapDelete("/policies/{name}", (string realm, string name, DflareDbContext db, PolicyDecisionPoint pdp, CancellationToken ct) =>
                 DeleteAsync(db.AccessPolicies.Where(p => p.Realm == realm && p.Name == name), "AccessPolicy", realm, name, db, pdp, ct))

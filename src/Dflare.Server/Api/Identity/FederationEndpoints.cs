@@ -27,7 +27,7 @@ public static class FederationEndpoints
             .Produces<FederationView>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPut("/federation", PutAsync).RequirePermission(Permissions.RealmsFederate).WithName("setRealmFederation")
             .WithSummary("Trust an external OpenID provider for this realm only: its issuer, the audience (client id) of its tokens, and how its groups map onto the realm's.")
-            .Accepts<FederationSpec>("application/json").Produces<FederationView>()
+            .Accepts<FederationSpec>("application/json", "application/yaml").Produces<FederationView>()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         realm.MapDelete("/federation", DeleteAsync).RequirePermission(Permissions.RealmsFederate).WithName("deleteRealmFederation")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);

@@ -48,7 +48,7 @@ public static class PrincipalEndpoints
             realm.MapPut($"/{path}/{{name}}/groups", (string realm, string name, HttpContext http, DflareDbContext db, CancellationToken ct) => SetGroupsAsync(realm, kind, name, http, db, ct))
                 .RequirePermissionInRealm(Permissions.IdentityManage).WithName($"set{noun}Groups")
                 .WithSummary("Replace the account's group memberships; takes effect at its next token.")
-                .Accepts<GroupsSpec>("application/json").Produces<PrincipalView>()
+                .Accepts<GroupsSpec>("application/json", "application/yaml").Produces<PrincipalView>()
                 .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         }
         realm.MapGet("/groups", ListGroupsAsync).RequirePermissionInRealm(Permissions.IdentityRead).WithName("listGroups")
@@ -56,11 +56,11 @@ public static class PrincipalEndpoints
             .Produces<ItemList<GroupView>>().ProducesProblem(StatusCodes.Status404NotFound);
         realm.MapPost("/users", CreateUserAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createUser")
             .WithSummary("A local user who signs in with a password (at least 12 characters; stored as Argon2id).")
-            .Accepts<UserSpec>("application/json").Produces<PrincipalView>(StatusCodes.Status201Created)
+            .Accepts<UserSpec>("application/json", "application/yaml").Produces<PrincipalView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         realm.MapPost("/service-accounts", CreateServiceAccountAsync).RequirePermissionInRealm(Permissions.IdentityManage).WithName("createServiceAccount")
             .WithSummary("A service account for the client-credentials grant; its secret is answered once.")
-            .Accepts<ServiceAccountSpec>("application/json").Produces<ServiceAccountCreated>(StatusCodes.Status201Created)
+            .Accepts<ServiceAccountSpec>("application/json", "application/yaml").Produces<ServiceAccountCreated>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 

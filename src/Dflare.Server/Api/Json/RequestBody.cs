@@ -22,10 +22,11 @@ public static class RequestBodies
 
     public static async Task<RequestBody<T>> ReadAsync<T>(HttpContext http, CancellationToken cancellationToken) where T : class
     {
-        if (!http.Request.HasJsonContentType())
+        var yaml = IsYaml(http.Request.ContentType);
+        if (!yaml && !http.Request.HasJsonContentType())
         {
             return Fail<T>(Problem.Of(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
-                "The body must be JSON.", $"Send Content-Type: application/json; got '{http.Request.ContentType ?? "none"}'."));
+                "The body must be JSON or YAML.", $"Send Content-Type: application/json or application/yaml; got '{http.Request.ContentType ?? "none"}'."));
         }
         byte[] bytes;
         try
@@ -37,6 +38,18 @@ public static class RequestBodies
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Fail<T>(TooLarge(http));
+        }
+        if (yaml)
+        {
+            try
+            {
+                bytes = System.Text.Encoding.UTF8.GetBytes(YamlDocuments.ToJson(System.Text.Encoding.UTF8.GetString(bytes))?.ToJsonString() ?? "null");
+            }
+            catch (YamlDotNet.Core.YamlException ex)
+            {
+                return Fail<T>(Problem.Of(StatusCodes.Status400BadRequest, ProblemCodes.MalformedJson, "The body is not well-formed YAML.",
+                    $"Line {ex.Start.Line}, column {ex.Start.Column}: {FirstSentence(ex.Message)}"));
+            }
         }
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
@@ -76,6 +89,11 @@ public static class RequestBodies
             }
         }
     }
+
+    /// <summary>application/yaml (RFC 9512), and the older names clients still send.</summary>
+    private static bool IsYaml(string? contentType) =>
+        contentType is not null && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Value is "application/yaml" or "application/x-yaml" or "text/yaml";
 
     private static IResult TooLarge(HttpContext http)
     {

@@ -37,6 +37,8 @@ public static class ProblemCodes
     public const string PoolExhausted = "pool-exhausted";
     public const string SubnetOverlap = "subnet-overlap";
     public const string FabricUnavailable = "fabric-unavailable";
+    public const string NotReady = "not-ready";
+    public const string VolumeInUse = "volume-in-use";
 
     /// <summary>Every code, for the frozen-list test and the docs.</summary>
     public static IReadOnlyList<string> All { get; } =

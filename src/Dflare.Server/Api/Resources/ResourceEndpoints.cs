@@ -15,7 +15,7 @@ public static class ResourceEndpoints
 {
     public static RouteGroupBuilder MapResource<TResource, TRow, TScope>(
         this RouteGroupBuilder group, IResourceKind<TResource, TRow, TScope> kind, ScopeResolver<TScope> resolveScope,
-        ResourceAccess access, ListNarrowing<TRow>? narrow = null)
+        ResourceAccess access, ListNarrowing<TRow>? narrow = null, bool mapDelete = true)
         where TResource : class, IResource
         where TRow : class, IVersionedRow
     {
@@ -33,16 +33,21 @@ public static class ResourceEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("", handlers.CreateAsync)
             .WithMetadata(access.Create).WithName($"create{kind.Kind}").WithSummary($"Create a {kind.Kind}. Send Idempotency-Key to retry safely.")
-            .Accepts<TResource>("application/json")
+            .Accepts<TResource>("application/json", "application/yaml")
             .Produces<TResource>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapPut("{name}", handlers.ReplaceAsync)
             .WithMetadata(access.Replace).WithName($"replace{kind.Kind}").WithSummary($"Replace a {kind.Kind}'s labels and spec. Send If-Match to update safely.")
-            .Accepts<TResource>("application/json")
+            .Accepts<TResource>("application/json", "application/yaml")
             .Produces<TResource>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        if (!mapDelete)
+        {
+            // The kind deletes through a workflow and maps its own DELETE answering the operation.
+            return group;
+        }
         group.MapDelete("{name}", handlers.DeleteAsync)
             .WithMetadata(access.Delete).WithName($"delete{kind.Kind}").WithSummary($"Delete a {kind.Kind}. Refused while other objects belong to it.")
             .Produces(StatusCodes.Status204NoContent)

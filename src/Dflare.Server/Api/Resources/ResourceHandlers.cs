@@ -275,7 +275,14 @@ internal sealed class ResourceHandlers<TResource, TRow, TScope>(
         }
         // What lives beside the row goes with it, or nothing does (a refused delete rolls it back).
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await kind.RemovingAsync(db, row, scope!, cancellationToken);
+        try
+        {
+            await kind.RemovingAsync(db, row, scope!, http.Request.Query["force"] == "true", cancellationToken);
+        }
+        catch (ResourceConflictException conflict)
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, conflict.Code, conflict.Title, conflict.Message);
+        }
         db.Remove(row);
         try
         {

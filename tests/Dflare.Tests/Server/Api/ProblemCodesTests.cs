@@ -16,7 +16,7 @@ public sealed class ProblemCodesTests
             "already-exists", "has-dependents", "invalid-precondition", "precondition-failed", "invalid-idempotency-key",
             "idempotency-key-reused", "unauthenticated", "forbidden", "bad-request", "store-unavailable", "internal-error",
             "operation-finished", "operation-in-progress", "agent-unauthorized", "node-state-conflict", "rate-limited", "backend-unavailable",
-            "pool-exhausted", "subnet-overlap", "fabric-unavailable",
+            "pool-exhausted", "subnet-overlap", "fabric-unavailable", "not-ready", "volume-in-use",
         ];
 
         Assert.Equal(released, ProblemCodes.All);
