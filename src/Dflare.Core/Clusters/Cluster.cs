@@ -70,8 +70,8 @@ public sealed record AddOnSpec(string? Name, string? Version = null);
 
 public sealed record ClusterStatus
 {
-    /// <summary>Requested, ControlPlaneInit, WorkerAttach, GpuRuntime, Validation, Operational; Scaling, Upgrading,
-    /// Deleting; Failed.</summary>
+    /// <summary>Requested, ControlPlaneInit, WorkerAttach, GpuRuntime, Validation, Operational (the six phases of a new
+    /// cluster); Scaling, Upgrading, Updating (a change to a running one); Deleting; Failed.</summary>
     public required string Phase { get; init; }
 
     public string? Reason { get; init; }
@@ -101,6 +101,7 @@ public static class ClusterPhases
     public const string Operational = "Operational";
     public const string Scaling = "Scaling";
     public const string Upgrading = "Upgrading";
+    public const string Updating = "Updating";
     public const string Deleting = "Deleting";
     public const string Failed = "Failed";
 }

@@ -200,7 +200,10 @@ public sealed class ClusterKind(Func<WorkflowClient> workflows, Func<ClusterSett
             {
                 return;
             }
-            if (await db.WorkflowRuns.AnyAsync(r => r.ActiveKey == $"{ClusterWorkflows.Converge}|{target}", cancellationToken))
+            // A run whose cluster is Operational or Failed has made its last change; only its bookkeeping is left.
+            var settled = (string)db.Entry(row).Property(r => r.Phase).OriginalValue! is ClusterPhases.Operational or ClusterPhases.Failed;
+            if (!settled && await db.WorkflowRuns.AnyAsync(r => r.Workflow == ClusterWorkflows.Converge && r.Target == target
+                    && (r.State == RunState.Pending || r.State == RunState.Running || r.State == RunState.Compensating), cancellationToken))
             {
                 throw new ResourceConflictException("operation-in-progress", "The cluster is changing.",
                     $"Cluster '{row.Name}' is still carrying out its last change; wait for operation {row.Operation} to end, then apply again.");
@@ -209,7 +212,8 @@ public sealed class ClusterKind(Func<WorkflowClient> workflows, Func<ClusterSett
             var after = resource.Spec!;
             row.Phase = before.Kubernetes?.Version != after.Kubernetes?.Version ? ClusterPhases.Upgrading
                 : !before.Pools!.Select(p => (p.Name, p.Count)).SequenceEqual(after.Pools!.Select(p => (p.Name, p.Count))) ? ClusterPhases.Scaling
-                : ClusterPhases.Requested;
+                : row.Access is null ? ClusterPhases.Requested
+                : ClusterPhases.Updating;
             row.Reason = null;
         }
         var run = workflows().Stage(db, ClusterWorkflows.Converge, target, new JsonObject { ["cluster"] = row.Id.ToString(), ["tenant"] = scope.Name });

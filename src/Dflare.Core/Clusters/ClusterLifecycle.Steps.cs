@@ -45,7 +45,7 @@ public sealed partial class ClusterLifecycle(
                 {
                     return;
                 }
-                if (phase is not null && cluster.Phase != phase && CreationPhases.Contains(cluster.Phase))
+                if (phase is not null && cluster.Phase != phase && CreationPhases.Contains(cluster.Phase) && cluster.Operation == context.RunId)
                 {
                     cluster.Phase = phase;
                     cluster.UpdatedAt = time.GetUtcNow();
@@ -73,7 +73,14 @@ public sealed partial class ClusterLifecycle(
             }
             if (result is StepResult.Failed { IsPermanent: true } failed && context.Input!["delete"] is null)
             {
-                await SetAsync(context, c => { c.Phase = ClusterPhases.Failed; c.Reason = Truncate($"{name}: {failed.Error}"); }, ct);
+                await SetAsync(context, c =>
+                {
+                    if (c.Operation == context.RunId)
+                    {
+                        c.Phase = ClusterPhases.Failed;
+                        c.Reason = Truncate($"{name}: {failed.Error}");
+                    }
+                }, ct);
             }
             return result;
         },

@@ -12,7 +12,8 @@ public sealed partial class ClusterLifecycle
     public WorkflowDefinition Converge() => new()
     {
         Name = ClusterWorkflows.Converge,
-        SingleActivePerTarget = true,
+        // Not single-active: a change may start while the last run finishes its bookkeeping (ClusterKind refuses a change
+        // while one is really under way); a run only writes the cluster's phase while it is the cluster's operation.
         Steps =
         [
             Step("place", ClusterPhases.Requested, PlaceAsync, settings.PlacementDeadline),
@@ -41,7 +42,14 @@ public sealed partial class ClusterLifecycle
             }),
             Step("operational", null, async (context, c, ct) =>
             {
-                await SetAsync(context, x => { x.Phase = ClusterPhases.Operational; x.Reason = null; }, ct);
+                await SetAsync(context, x =>
+                {
+                    if (x.Operation == context.RunId)
+                    {
+                        x.Phase = ClusterPhases.Operational;
+                        x.Reason = null;
+                    }
+                }, ct);
                 return StepResult.Done();
             }),
         ],
@@ -59,12 +67,15 @@ public sealed partial class ClusterLifecycle
                 var active = false;
                 await context.WriteAsync(async (db, token) =>
                 {
-                    var run = await db.WorkflowRuns.AsNoTracking()
-                        .FirstOrDefaultAsync(r => r.ActiveKey == $"{ClusterWorkflows.Converge}|{ClusterKind.Target(c.Tenant.Name, c.Cluster.Name)}", token);
-                    if (run is not null)
+                    var target = ClusterKind.Target(c.Tenant.Name, c.Cluster.Name);
+                    var runs = await db.WorkflowRuns.AsNoTracking()
+                        .Where(r => r.Workflow == ClusterWorkflows.Converge && r.Target == target
+                            && (r.State == RunState.Pending || r.State == RunState.Running || r.State == RunState.Compensating))
+                        .Select(r => r.Id).ToListAsync(token);
+                    active = runs.Count > 0;
+                    foreach (var run in runs)
                     {
-                        active = true;
-                        await workflows().RequestCancelAsync(db, run.Id, token);
+                        await workflows().RequestCancelAsync(db, run, token);
                     }
                 }, ct);
                 return active ? StepResult.WaitFor("waiting for the cluster's last change to stop", TimeSpan.FromMilliseconds(500)) : StepResult.Done();

@@ -15,7 +15,15 @@ public static class YamlDocuments
     public static JsonNode? ToJson(string yaml)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's parser reports some truncated documents this way rather than as a YamlException.
+            throw new YamlException(Mark.Empty, Mark.Empty, "The YAML ends before its collections are closed.", ex);
+        }
         return stream.Documents.Count switch
         {
             0 => null,

@@ -25,6 +25,9 @@ public sealed record ClusterAccessDetails(string Cluster, string Type, string En
 /// <summary>The mounts every node of a cluster makes, node by node.</summary>
 public sealed record NodeMounts(string Node, IReadOnlyList<MountPlan> Mounts);
 
+/// <summary>Where a cluster mounts one of the tenant's volumes.</summary>
+public sealed record VolumeMountRequest(string? MountPath, bool ReadOnly = false);
+
 /// <summary>A tenant's GPU quota: GPUs by model its clusters may hold at once (absent models are unlimited).</summary>
 public sealed record GpuQuota(IReadOnlyDictionary<string, int>? Gpus);
 
@@ -50,6 +53,13 @@ public static class ClusterEndpoints
         clusters.MapGet("{name}/rendered", RenderedAsync).RequirePermissionInTenant(Permissions.ClustersRead, "tenant").WithName("renderCluster")
             .WithSummary("The configuration the cluster's nodes are given: kubeadm and static pod manifests, GPU runtime, slurm.conf, gres.conf, topology.conf, accounts.")
             .Produces<IReadOnlyDictionary<string, string>>().ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapPut("{name}/volumes/{volume}", MountAsync).RequirePermissionInTenant(Permissions.ClustersUpdate, "tenant").WithName("mountVolume")
+            .WithSummary("Mount one of the tenant's volumes on every node of the cluster (adds it to spec.volumes); answers the operation.")
+            .Accepts<VolumeMountRequest>("application/json", "application/yaml").Produces<Operation>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        clusters.MapDelete("{name}/volumes/{volume}", UnmountAsync).RequirePermissionInTenant(Permissions.ClustersUpdate, "tenant").WithName("unmountVolume")
+            .WithSummary("Take a volume off the cluster's nodes (removes it from spec.volumes); answers the operation.")
+            .Produces<Operation>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/tenants/{tenant}/quota", ReadQuotaAsync).RequirePermissionInTenant(Permissions.TenantsRead, "tenant").WithName("readQuota")
             .WithSummary("The tenant's GPU quota by model.").Produces<GpuQuota>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/tenants/{tenant}/quota", ReplaceQuotaAsync).RequirePermission(Permissions.QuotasManage).WithName("replaceQuota")
@@ -106,6 +116,80 @@ public static class ClusterEndpoints
             }
             workflows.Wake();
         }
+        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/v1/operations/{run.Id}", Operation.From(run, steps));
+    }
+
+    private static async Task<IResult> MountAsync(HttpContext http, string name, string volume, DflareDbContext db, WorkflowClient workflows, ClusterSettings settings,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var body = await RequestBodies.ReadAsync<VolumeMountRequest>(http, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        return await ChangeVolumesAsync(http, name, volume, db, workflows, settings, time,
+            volumes => [.. volumes.Where(v => v.Name != volume), new ClusterVolumeSpec(volume, body.Value!.MountPath, body.Value.ReadOnly)], cancellationToken);
+    }
+
+    private static Task<IResult> UnmountAsync(HttpContext http, string name, string volume, DflareDbContext db, WorkflowClient workflows, ClusterSettings settings,
+        TimeProvider time, CancellationToken cancellationToken) =>
+        ChangeVolumesAsync(http, name, volume, db, workflows, settings, time, volumes => [.. volumes.Where(v => v.Name != volume)], cancellationToken);
+
+    /// <summary>A change of spec.volumes through the same checks and workflow as a full replace of the cluster. Both the
+    /// cluster and the volume are looked up in the path's tenant: another tenant's either answers 404.</summary>
+    private static async Task<IResult> ChangeVolumesAsync(HttpContext http, string name, string volume, DflareDbContext db, WorkflowClient workflows,
+        ClusterSettings settings, TimeProvider time, Func<IReadOnlyList<ClusterVolumeSpec>, IReadOnlyList<ClusterVolumeSpec>> change, CancellationToken cancellationToken)
+    {
+        var (cluster, tenant, problem) = await FindAsync(http, db, name, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!await db.Volumes.AnyAsync(v => v.TenantId == tenant!.Id && v.Name == volume, cancellationToken))
+        {
+            return Problem.NotFound(Dflare.Core.Volumes.Volume.KindName, volume);
+        }
+        var kind = new ClusterKind(() => workflows, () => settings, time);
+        var current = kind.ToResource(cluster!, tenant!);
+        var spec = current.Spec! with { Volumes = change(current.Spec!.Volumes ?? []) };
+        var resource = current with { Spec = spec, Status = null };
+        var validation = new Validation();
+        kind.Validate(validation, resource, tenant!, creating: false);
+        if (validation.IsValid)
+        {
+            await kind.CheckAsync(validation, db, resource, tenant!, cluster, cancellationToken);
+        }
+        if (!validation.IsValid)
+        {
+            return Problem.Validation(validation.Errors);
+        }
+        kind.Apply(cluster!, resource);
+        if (!db.Entry(cluster!).Property(c => c.Spec).IsModified)
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.AlreadyExists, "Nothing to change.", $"Cluster '{name}' already mounts it so (or does not mount '{volume}').");
+        }
+        cluster!.ResourceVersion++;
+        cluster.UpdatedAt = Envelope.Timestamp(time.GetUtcNow());
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await kind.WritingAsync(db, cluster, resource, tenant!, creating: false, cancellationToken);
+        }
+        catch (ResourceConflictException conflict)
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, conflict.Code, conflict.Title, conflict.Message);
+        }
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Problem.PreconditionFailed($"Cluster '{name}' was changed by another request while this one ran.");
+        }
+        var run = await db.WorkflowRuns.AsNoTracking().FirstAsync(r => r.Id == cluster.Operation, cancellationToken);
         var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/operations/{run.Id}", Operation.From(run, steps));
     }
