@@ -40,6 +40,11 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Permissions.NetworksDelete] = ["tenant-admin"],
         [Permissions.BillingRead] = ["tenant-admin", "billing-viewer"],
         [Permissions.BudgetsWrite] = ["tenant-admin"],
+        [Permissions.ClustersRead] = ["tenant-admin", "member", "viewer"],
+        [Permissions.ClustersCreate] = ["tenant-admin", "member"],
+        [Permissions.ClustersUpdate] = ["tenant-admin", "member"],
+        [Permissions.ClustersDelete] = ["tenant-admin", "member"],
+        [Permissions.ClustersAccess] = ["tenant-admin", "member"],
     };
 
     private static readonly string[] TenantRoles = ["tenant-admin", "member", "viewer", "billing-viewer"];

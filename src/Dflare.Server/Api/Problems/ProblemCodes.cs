@@ -47,7 +47,7 @@ public static class ProblemCodes
         PageSizeTooLarge, InvalidCursor, NotFound, RouteNotFound, MethodNotAllowed, AlreadyExists, HasDependents,
         InvalidPrecondition, PreconditionFailed, InvalidIdempotencyKey, IdempotencyKeyReused, Unauthenticated,
         Forbidden, BadRequest, StoreUnavailable, InternalError, OperationFinished, OperationInProgress,
-        AgentUnauthorized, NodeStateConflict, RateLimited, BackendUnavailable, PoolExhausted, SubnetOverlap, FabricUnavailable,
+        AgentUnauthorized, NodeStateConflict, RateLimited, BackendUnavailable, PoolExhausted, SubnetOverlap, FabricUnavailable, NotReady, VolumeInUse,
     ];
 
     /// <summary>The problem <c>type</c> URI for a code (RFC 9457 §3.1.1).</summary>
