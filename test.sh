@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Dflare. Installs what the tests need when it is missing (Debian's PostgreSQL; acl for the POSIX
 # volume driver's ACLs; iproute2, nftables, iputils-ping and frr for the Lab fabric, its packet tests and real FRR;
-# redfishtool and cloud-init, the independent judges of our Redfish and cloud-init; Debian's Slurm and munge for the Lab
-# cluster runtime), starts PostgreSQL in a temporary directory on loopback, and stops it afterwards, with any Lab
+# redfishtool and cloud-init, the independent judges of our Redfish and cloud-init; Debian's Slurm, munge and MariaDB
+# for the Lab cluster runtime), starts PostgreSQL in a temporary directory on loopback, and stops it afterwards, with any Lab
 # namespaces and Slurm daemons a test left. Extra arguments go to
 # `dotnet test` (e.g. --filter X).
 set -euo pipefail
@@ -15,12 +15,12 @@ started_here=false
 sweep_lab() {
   ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^dt[0-9a-f]{4}-' | xargs -r -n1 ip netns delete 2>/dev/null || true
   pkill -f -- '--vty_socket /tmp/dflare-test-' 2>/dev/null || true  # FRR daemons of the FRR acceptance test
-  pkill -f -- '/tmp/dflare-test-[^ ]*/slurm/' 2>/dev/null || true     # slurmctld, slurmd and munged of the Lab Slurm test
+  pkill -f -- '/tmp/dflare-test-[^ ]*/slurm/' 2>/dev/null || true     # slurmctld, slurmd, slurmdbd, munged, mariadbd of the Lab Slurm test
 }
 cleanup() { sweep_lab; $started_here && stop_postgres; }
 trap cleanup EXIT
 
-ensure_packages redfishtool cloud-init acl iproute2 nftables iputils-ping frr python3 slurmctld slurmd slurm-client munge
+ensure_packages redfishtool cloud-init acl iproute2 nftables iputils-ping frr python3 slurmctld slurmd slurm-client slurmdbd munge mariadb-server
 sweep_lab
 
 if [ -z "${DFLARE_TEST_POSTGRES:-}" ]; then

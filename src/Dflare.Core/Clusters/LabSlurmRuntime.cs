@@ -9,8 +9,8 @@ namespace Dflare.Core.Clusters;
 /// <summary>
 /// The Linux lab's cluster runtime: a real Slurm cluster on this host for each Slurm cluster — Debian's slurmctld,
 /// one slurmd per node on loopback with its own port (Debian builds slurmd with MULTIPLE_SLURMD), a private munged,
-/// fake GPUs as character devices (major 195, like /dev/nvidiaN). Runs as root. No slurmdbd: accounts are rendered
-/// (<c>accounts.sh</c>) but not applied, and fair share then works on raw usage (see docs/clusters.md).
+/// fake GPUs as character devices (major 195, like /dev/nvidiaN), and accounting: slurmdbd on the cluster's own
+/// MariaDB (loopback only), with the tenant's account tree (<c>accounts.sh</c>) applied and enforced. Runs as root.
 /// </summary>
 public sealed class LabSlurmRuntime(string root, TimeProvider time) : IClusterRuntime
 {
@@ -28,9 +28,11 @@ public sealed class LabSlurmRuntime(string root, TimeProvider time) : IClusterRu
         var portFile = Path.Combine(dir, "port");
         if (!File.Exists(portFile))
         {
-            File.WriteAllText(portFile, FreePortRange(MaxNodes + 1).ToString(CultureInfo.InvariantCulture));
+            File.WriteAllText(portFile, FreePortRange(MaxNodes + 3).ToString(CultureInfo.InvariantCulture));
         }
-        return new SlurmRenderOptions(Lab: true, dir, Path.Combine(dir, "munge.sock"), Dns.GetHostName(), int.Parse(File.ReadAllText(portFile), CultureInfo.InvariantCulture));
+        // The controller, then a slurmd port per node, then slurmdbd and the accounting database.
+        var port = int.Parse(File.ReadAllText(portFile), CultureInfo.InvariantCulture);
+        return new SlurmRenderOptions(Lab: true, dir, Path.Combine(dir, "munge.sock"), Dns.GetHostName(), port, port + MaxNodes + 1, port + MaxNodes + 2);
     }
 
     /// <summary>A run of free loopback ports for the controller and every slurmd.</summary>
@@ -87,15 +89,63 @@ public sealed class LabSlurmRuntime(string root, TimeProvider time) : IClusterRu
                 $"--log-file={dir}/log/munged.log", $"--seed-file={dir}/munged.seed"], cancellationToken);
         }
         await WriteConfigAsync(plan, options, cancellationToken);
+        await EnsureAccountingAsync(plan, options, cancellationToken);
         if (!Running(Path.Combine(dir, "slurmctld.pid")))
         {
             await RunAsync("slurmctld", ["-f", Conf(plan.Id)], cancellationToken);
         }
         await UntilAsync(async () => (await SlurmAsync(plan.Id, "scontrol", ["ping"], cancellationToken)).Output.Contains("is UP", StringComparison.Ordinal), "slurmctld to answer", cancellationToken);
+        // After slurmctld: it registers the GPU TRES that QoS limits name.
+        var applied = await SlurmAsync(plan.Id, "sh", [Path.Combine(dir, "accounts.sh")], cancellationToken);
+        if (applied.ExitCode != 0)
+        {
+            throw new ClusterRuntimeException($"the account tree was not applied: {applied.Error.Trim()}", isTransient: true);
+        }
         return new ClusterAccess($"127.0.0.1:{options.ControllerPort}", new Dictionary<string, string>
         {
             ["runtime"] = "lab", ["slurmConf"] = Conf(plan.Id), ["mungeSocket"] = options.MungeSocket!, ["controllerHost"] = options.Hostname!,
         });
+    }
+
+    /// <summary>The cluster's accounting: its own MariaDB on loopback (made once), slurmdbd on it, the cluster registered.</summary>
+    private async Task EnsureAccountingAsync(ClusterPlan plan, SlurmRenderOptions options, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("The Lab cluster runtime runs on Linux.");
+        }
+        var dir = DirectoryOf(plan.Id);
+        var data = Path.Combine(dir, "mariadb");
+        if (!Directory.Exists(data))
+        {
+            await RunAsync("mariadb-install-db", [$"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal"], cancellationToken);
+        }
+        var socket = Path.Combine(dir, "mariadb.sock");
+        if (!Running(Path.Combine(dir, "mariadb.pid")))
+        {
+            // mariadbd does not daemonize itself: start-stop-daemon detaches it (stdio to /dev/null); it writes its pid file.
+            await RunAsync("start-stop-daemon", ["--start", "--background", "--exec", "/usr/sbin/mariadbd", "--",
+                $"--datadir={data}", "--user=root", $"--socket={socket}", $"--port={options.DatabasePort}", "--bind-address=127.0.0.1",
+                $"--pid-file={dir}/mariadb.pid", $"--log-error={dir}/log/mariadb.log", "--skip-name-resolve"], cancellationToken);
+            await UntilAsync(async () => (await ChildProcess.RunAsync("mariadb-admin", ["-S", socket, "-u", "root", "ping"], null, cancellationToken)).ExitCode == 0,
+                "MariaDB to answer", cancellationToken);
+        }
+        File.SetUnixFileMode(Path.Combine(dir, "slurmdbd.conf"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!Running(Path.Combine(dir, "slurmdbd.pid")))
+        {
+            var started = await SlurmAsync(plan.Id, "slurmdbd", [], cancellationToken);
+            if (started.ExitCode != 0)
+            {
+                throw new ClusterRuntimeException($"slurmdbd exited {started.ExitCode}: {started.Error.Trim()}", isTransient: true);
+            }
+        }
+        await UntilAsync(async () => (await SlurmAsync(plan.Id, "sacctmgr", ["-n", "-P", "list", "cluster", "format=cluster"], cancellationToken)).ExitCode == 0,
+            "slurmdbd to answer", cancellationToken);
+        var cluster = SlurmRenderer.ClusterName(plan);
+        if (!(await SlurmAsync(plan.Id, "sacctmgr", ["-n", "-P", "list", "cluster", "format=cluster"], cancellationToken)).Output.Split('\n').Contains(cluster))
+        {
+            await SlurmAsync(plan.Id, "sacctmgr", ["-i", "add", "cluster", cluster], cancellationToken);
+        }
     }
 
     /// <summary>Writes the rendered files; the nodes slurmctld knows change only through a restart (22.05).</summary>
@@ -225,6 +275,8 @@ public sealed class LabSlurmRuntime(string root, TimeProvider time) : IClusterRu
             await StopAsync(pid, cancellationToken);
         }
         await StopAsync(Path.Combine(dir, "slurmctld.pid"), cancellationToken);
+        await StopAsync(Path.Combine(dir, "slurmdbd.pid"), cancellationToken);
+        await StopAsync(Path.Combine(dir, "mariadb.pid"), cancellationToken);
         await StopAsync(Path.Combine(dir, "munged.pid"), cancellationToken);
         Directory.Delete(dir, recursive: true);
     }

@@ -6,7 +6,8 @@ namespace Dflare.Core.Clusters;
 /// <summary>Where a rendering runs: production hosts (munge and cgroups as installed, slurmdbd on the controller) or
 /// the Linux lab (every slurmd on loopback with its own port, fake GPU device files, no accounting daemon).</summary>
 /// <remarks><c>Directory</c>: Lab: the directory holding state, spool, logs, pid files and the GPU device files. <c>ControllerPort</c>: slurmctld's port; lab slurmd ports follow it (+1 for each node, by name).</remarks>
-public sealed record SlurmRenderOptions(bool Lab, string? Directory = null, string? MungeSocket = null, string? Hostname = null, int ControllerPort = 6817)
+public sealed record SlurmRenderOptions(
+    bool Lab, string? Directory = null, string? MungeSocket = null, string? Hostname = null, int ControllerPort = 6817, int? AccountingPort = null, int? DatabasePort = null)
 {
     public static readonly SlurmRenderOptions Production = new(Lab: false);
 }
@@ -25,7 +26,34 @@ public static class SlurmRenderer
         ["cgroup.conf"] = CgroupConf(),
         ["topology.conf"] = TopologyConf(plan),
         ["accounts.sh"] = Accounts(plan),
+        ["slurmdbd.conf"] = SlurmdbdConf(plan, options),
     };
+
+    /// <summary>The accounting daemon's configuration: the lab's talks to the cluster's own MariaDB on loopback as root;
+    /// production's to the site's database, whose password the site adds (<c>StoragePass</c>) from its secret store.</summary>
+    public static string SlurmdbdConf(ClusterPlan plan, SlurmRenderOptions options)
+    {
+        var lab = options.Lab;
+        var b = new StringBuilder();
+        b.AppendLine(CultureInfo.InvariantCulture, $"# Rendered by Dflare for cluster {plan.Tenant}/{plan.Name} ({plan.Id}).");
+        b.AppendLine("AuthType=auth/munge");
+        if (options.MungeSocket is { } socket)
+        {
+            b.AppendLine(CultureInfo.InvariantCulture, $"AuthInfo=socket={socket}");
+        }
+        b.AppendLine(lab ? "DbdHost=localhost" : string.Create(CultureInfo.InvariantCulture, $"DbdHost={plan.ControlPlane[0].Name}"));
+        b.AppendLine(lab ? "DbdAddr=127.0.0.1" : string.Create(CultureInfo.InvariantCulture, $"DbdAddr={plan.ControlPlane[0].Address}"));
+        b.AppendLine(CultureInfo.InvariantCulture, $"DbdPort={options.AccountingPort ?? 6819}");
+        b.AppendLine(lab ? "SlurmUser=root" : "SlurmUser=slurm");
+        b.AppendLine(CultureInfo.InvariantCulture, $"PidFile={(lab ? $"{options.Directory}/slurmdbd.pid" : "/run/slurmdbd.pid")}");
+        b.AppendLine(CultureInfo.InvariantCulture, $"LogFile={(lab ? $"{options.Directory}/log/slurmdbd.log" : "/var/log/slurm/slurmdbd.log")}");
+        b.AppendLine("StorageType=accounting_storage/mysql");
+        b.AppendLine("StorageHost=127.0.0.1");
+        b.AppendLine(CultureInfo.InvariantCulture, $"StoragePort={options.DatabasePort ?? 3306}");
+        b.AppendLine(lab ? "StorageUser=root" : "StorageUser=slurm");
+        b.AppendLine(CultureInfo.InvariantCulture, $"StorageLoc=slurm_acct_{ClusterName(plan).Replace('-', '_')}");
+        return b.ToString();
+    }
 
     /// <summary>Slurm's cluster name: lower case, at most 40 characters, unique per tenant and cluster.</summary>
     public static string ClusterName(ClusterPlan plan)
@@ -86,7 +114,7 @@ public static class SlurmRenderer
         b.AppendLine("PriorityWeightAge=1000");
         b.AppendLine("PriorityWeightQOS=10000");
         b.AppendLine("PriorityDecayHalfLife=7-0");
-        if (lab)
+        if (lab && options.AccountingPort is null)
         {
             b.AppendLine("AccountingStorageType=accounting_storage/none");
             b.AppendLine("JobCompType=jobcomp/filetxt");
@@ -95,10 +123,16 @@ public static class SlurmRenderer
         else
         {
             b.AppendLine("AccountingStorageType=accounting_storage/slurmdbd");
-            b.AppendLine(CultureInfo.InvariantCulture, $"AccountingStorageHost={controller.Address}");
+            b.AppendLine(CultureInfo.InvariantCulture, $"AccountingStorageHost={(lab ? "127.0.0.1" : controller.Address)}");
+            b.AppendLine(CultureInfo.InvariantCulture, $"AccountingStoragePort={options.AccountingPort ?? 6819}");
+            if (options.MungeSocket is { } munge)
+            {
+                // slurmctld reaches slurmdbd through this munge socket, not the default one.
+                b.AppendLine(CultureInfo.InvariantCulture, $"AccountingStoragePass={munge}");
+            }
             b.AppendLine("AccountingStorageEnforce=associations,limits,qos");
             b.AppendLine("AccountingStorageTRES=gres/gpu");
-            b.AppendLine("JobAcctGatherType=jobacct_gather/cgroup");
+            b.AppendLine(lab ? "JobAcctGatherType=jobacct_gather/linux" : "JobAcctGatherType=jobacct_gather/cgroup");
         }
         b.AppendLine("TopologyPlugin=topology/tree");
         b.AppendLine("ReturnToService=2");

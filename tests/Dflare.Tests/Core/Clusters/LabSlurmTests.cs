@@ -7,8 +7,9 @@ namespace Dflare.Tests.Core.Clusters;
 /// <summary>
 /// A real Slurm cluster made through the API (needs root, and Debian's slurmctld, slurmd and munge, which the test
 /// command installs): four simulated H100 nodes become four real slurmd with eight fake GPUs each under a real
-/// slurmctld, configured only by what Dflare rendered; the cluster validates itself with a GPU job on every node, and a
-/// tenant's <c>sbatch --gres=gpu:2 -N2</c> with the cluster's access details runs on two nodes with two GPUs each.
+/// slurmctld, with slurmdbd on the cluster's own MariaDB holding the tenant's account tree, configured only by what
+/// Dflare rendered; the cluster validates itself with a GPU job on every node, and a tenant's
+/// <c>sbatch --gres=gpu:2 -N2</c> with the cluster's access details runs on two nodes with two GPUs each.
 /// </summary>
 public sealed class LabSlurmTests
 {
@@ -55,13 +56,21 @@ public sealed class LabSlurmTests
         });
         Assert.NotEqual(lines[0].Split(' ')[0], lines[1].Split(' ')[0]);
 
+        // Accounting: the tenant's account tree with its fair-share shares and QoS is in slurmdbd, and enforced.
+        var associations = await ChildProcess.RunAsync("env", [$"SLURM_CONF={conf}", "sacctmgr", "-n", "-P", "show", "assoc", "format=account,parentname,fairshare,qos"], null, Ct);
+        Assert.Contains("research|globex|10|normal", associations.Output.Split('\n'));
+        Assert.Contains(associations.Output.Split('\n'), l => l.StartsWith("globex|root|", StringComparison.Ordinal));
+        var refused = await ChildProcess.RunAsync("env", [$"SLURM_CONF={conf}", "sbatch", "-A", "no-such-account", "-N1", "--wrap", "true"], null, Ct);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Invalid account", refused.Error, StringComparison.Ordinal);
+
         var directory = Path.GetDirectoryName(conf)!;
         var pids = Directory.GetFiles(directory, "*.pid").Select(f => int.Parse(File.ReadAllText(f).Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(6, pids.Count); // slurmctld, munged and four slurmd
+        Assert.Equal(8, pids.Count); // slurmctld, slurmdbd, MariaDB, munged and four slurmd
         Assert.Equal(HttpStatusCode.Accepted, (await world.Admin.DeleteAsync("/api/v1/tenants/globex/clusters/train-a", Ct)).StatusCode);
         await world.GoneAsync("/api/v1/tenants/globex/clusters/train-a");
         Assert.False(Directory.Exists(directory));
-        Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("slurm", StringComparison.Ordinal), $"process {pid} still runs"));
+        Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Length > 0, $"process {pid} still runs"));
         await world.AllReadyAsync();
     }
 }
