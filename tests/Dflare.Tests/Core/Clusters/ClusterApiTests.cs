@@ -140,6 +140,15 @@ public sealed class ClusterApiTests
         Assert.Equal("waiting for capacity: pool 'gpu' needs 6 nodes of SKU hgx-h100-8 on one InfiniBand leaf group; the largest free InfiniBand leaf group has 4",
             (string?)waiting["status"]!["reason"]);
 
+        // A waiting cluster deleted before it is served leaves nothing behind (its managed network goes too).
+        await world.CreatedAsync("/api/v1/tenants/acme/clusters", Spec("queued", count: 8), "application/json");
+        await Poll.UntilAsync(async ct => ((string?)(await world.GetAsync("/api/v1/tenants/acme/clusters/queued"))["status"]!["reason"])?.StartsWith("waiting", StringComparison.Ordinal) == true ? "" : null,
+            ClusterWorld.Deadline, "the second cluster to wait");
+        Assert.Equal(HttpStatusCode.Accepted, (await world.Admin.DeleteAsync("/api/v1/tenants/acme/clusters/queued", Ct)).StatusCode);
+        await world.GoneAsync("/api/v1/tenants/acme/clusters/queued");
+        Assert.Equal(12, await world.StoreAsync(db => db.NodeAllocations.CountAsync(Ct)));
+        Assert.Equal(HttpStatusCode.NotFound, (await world.Admin.GetAsync("/api/v1/tenants/acme/vpcs/cluster-queued", Ct)).StatusCode);
+
         Assert.Equal(HttpStatusCode.Accepted, (await world.Admin.DeleteAsync("/api/v1/tenants/acme/clusters/big", Ct)).StatusCode);
         var served = await world.PhaseAsync("/api/v1/tenants/globex/clusters/wide", "Operational");
         Assert.Single(served["status"]!["nodes"]!.AsArray().Select(n => (string?)n!["infinibandLeaf"]).Distinct());
