@@ -45,6 +45,7 @@ internal static class ServerPipeline
         api.MapTenancy();
         api.MapInventory();
         api.MapOperations();
+        api.MapTenantOperations();
         api.MapAudit();
         api.MapVolumes();
         api.MapNetwork();

@@ -45,6 +45,8 @@ public static class OidcEndpoints
             .WithSummary("RFC 8628 device authorization: a device code for the terminal, a user code for its user.");
         realm.MapPost($"/{Protocol}/revoke", RevokeAsync).WithName("realmRevoke").DisableAntiforgery()
             .WithSummary("RFC 7009: revoke a refresh token (and every token refreshed from the same sign-in).");
+        realm.MapGet($"/{Protocol}/userinfo", UserInfo).WithName("realmUserInfo")
+            .WithSummary("OpenID Connect UserInfo: who the bearer token (issued by this realm) speaks for — name, kind, tenant, groups and roles.");
         realm.MapGet("/device", (Func<string, HttpContext, IResult>)DeviceFlow.Page).WithName("realmDevicePage").ExcludeFromDescription();
         realm.MapPost("/device", DeviceFlow.ApproveAsync).WithName("realmDeviceApprove").DisableAntiforgery().ExcludeFromDescription();
     }
@@ -63,12 +65,30 @@ public static class OidcEndpoints
             ["token_endpoint"] = $"{iss}/{Protocol}/token",
             ["device_authorization_endpoint"] = $"{iss}/{Protocol}/auth/device",
             ["revocation_endpoint"] = $"{iss}/{Protocol}/revoke",
+            ["userinfo_endpoint"] = $"{iss}/{Protocol}/userinfo",
             ["grant_types_supported"] = TokenGrants.Supported,
             ["token_endpoint_auth_methods_supported"] = AuthMethods,
             ["id_token_signing_alg_values_supported"] = AccessTokenValidator.AcceptedAlgorithms,
             ["response_types_supported"] = ResponseTypes,
             ["subject_types_supported"] = SubjectTypes,
             ["claims_supported"] = Claims,
+        });
+    }
+
+    /// <summary>OpenID Connect Core §5.3. The route is anonymous so that a missing or foreign token gets the OAuth
+    /// answer (401 <c>invalid_token</c>) rather than a problem document; the token is still checked, and must be this realm's.</summary>
+    private static IResult UserInfo(string realm, HttpContext http)
+    {
+        if (AccessSubject.From(http.User) is not { } subject || subject.Realm != realm)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            return OAuthError.Of("invalid_token", $"Send a valid access token issued by realm '{realm}'.", StatusCodes.Status401Unauthorized);
+        }
+        return TypedResults.Json(new Dictionary<string, object?>
+        {
+            [AccessSubject.SubjectClaim] = subject.Id, [AccessSubject.NameClaim] = subject.Name, [AccessSubject.RealmClaim] = subject.Realm,
+            [AccessSubject.TenantClaim] = subject.Tenant, [AccessSubject.KindClaim] = subject.Kind, [AccessSubject.GroupsClaim] = subject.Groups,
+            [AccessSubject.RolesClaim] = subject.Roles.Select(r => r.ToString()).ToList(),
         });
     }
 

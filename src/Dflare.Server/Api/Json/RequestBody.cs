@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Dflare.Client.Specs;
 using Dflare.Core.Resources;
 using Dflare.Server.Api.Problems;
 using Microsoft.AspNetCore.Http;

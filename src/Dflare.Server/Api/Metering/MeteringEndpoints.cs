@@ -19,9 +19,11 @@ using Microsoft.Extensions.Options;
 
 namespace Dflare.Server.Api.Metering;
 
-/// <summary>One row of a usage query: the grouped keys that were asked for, the quantity in the meter's unit, the amount.</summary>
+/// <summary>One row of a usage query: the grouped keys that were asked for, the quantity in the meter's unit, the amount;
+/// <c>Rated</c> false for usage still accruing (not charged yet: its amount is what the price book in force makes of it).</summary>
 public sealed record UsageRow(
-    string? Project, string? User, string? Cluster, string Meter, string? Dimension, DateTimeOffset? Hour, DateOnly? Day, string Unit, decimal Quantity, string Currency, decimal Amount);
+    string? Project, string? User, string? Cluster, string Meter, string? Dimension, DateTimeOffset? Hour, DateOnly? Day, string Unit, decimal Quantity, string Currency, decimal Amount,
+    bool Rated = true);
 
 public sealed record InvoiceSummary(string Period, string Status, IReadOnlyDictionary<string, decimal> Totals);
 
@@ -47,7 +49,7 @@ public static class MeteringEndpoints
 
         var tenant = api.MapGroup("/tenants/{tenant}").WithTags("Metering");
         tenant.MapGet("/usage", UsageAsync).RequirePermissionInTenant(Permissions.BillingRead, "tenant").WithName("queryUsage")
-            .WithSummary("Rated usage in [from, to) grouped by any of project, user, cluster, meter, dimension, hour, day (meter is always a key).")
+            .WithSummary("Usage in [from, to) grouped by any of project, user, cluster, meter, dimension, hour, day (meter is always a key): rated hours, and (rated: false) usage still accruing.")
             .Produces<IReadOnlyList<UsageRow>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapGet("/invoices", InvoicesAsync).RequirePermissionInTenant(Permissions.BillingRead, "tenant").WithName("listInvoices")
             .WithSummary("Every month with billing records, its status (Open or Final) and totals.")
@@ -81,7 +83,7 @@ public static class MeteringEndpoints
 
     private static async Task<IResult> RateAsync(UsageRater rater, CancellationToken cancellationToken) => TypedResults.Ok(await rater.RateAsync(cancellationToken));
 
-    private static async Task<IResult> UsageAsync(HttpContext http, DflareDbContext db, string? from, string? to, string? groupBy, CancellationToken cancellationToken)
+    private static async Task<IResult> UsageAsync(HttpContext http, DflareDbContext db, TimeProvider time, string? from, string? to, string? groupBy, CancellationToken cancellationToken)
     {
         var (tenant, problem) = await TenancyEndpoints.ResolveTenantAsync(http, db, cancellationToken);
         if (problem is not null)
@@ -98,21 +100,52 @@ public static class MeteringEndpoints
             return Problem.BadQuery(ProblemCodes.InvalidQuery, "groupBy", $"'{bad}' is not a group key; use {string.Join(", ", GroupKeys)}.");
         }
         var records = await db.BillingRecords.AsNoTracking().Where(r => r.Tenant == tenant!.Name && r.Hour >= start && r.Hour < end).ToListAsync(cancellationToken);
-        var rows = records.GroupBy(r => (
-                Project: keys.Contains("project") ? r.Project : null, User: keys.Contains("user") ? r.User : null,
-                Cluster: keys.Contains("cluster") ? r.Cluster : null, r.Meter, Dimension: keys.Contains("dimension") ? r.Dimension : null,
-                Hour: keys.Contains("hour") ? r.Hour : (DateTimeOffset?)null, Day: keys.Contains("day") ? DateOnly.FromDateTime(r.Hour.UtcDateTime) : (DateOnly?)null, r.Currency))
+        var entries = records.Select(r => new UsageEntry(new UsageKey(r.Project, r.User, r.Cluster, r.Meter, r.Dimension, r.Hour), r.Quantity, r.Amount, r.Currency, Rated: true)).ToList();
+        entries.AddRange(await AccruingAsync(db, tenant!.Name, records, start, end, time.GetUtcNow(), cancellationToken));
+        var rows = entries.GroupBy(e => (
+                Project: keys.Contains("project") ? e.Key.Project : null, User: keys.Contains("user") ? e.Key.User : null,
+                Cluster: keys.Contains("cluster") ? e.Key.Cluster : null, e.Key.Meter, Dimension: keys.Contains("dimension") ? e.Key.Dimension : null,
+                Hour: keys.Contains("hour") ? e.Key.Hour : (DateTimeOffset?)null, Day: keys.Contains("day") ? DateOnly.FromDateTime(e.Key.Hour.UtcDateTime) : (DateOnly?)null,
+                e.Currency, e.Rated))
             .Select(g =>
             {
                 var meter = Meter.Named(g.Key.Meter)!;
                 return new UsageRow(g.Key.Project, g.Key.User, g.Key.Cluster, g.Key.Meter, g.Key.Dimension, g.Key.Hour, g.Key.Day, meter.Unit,
-                    Math.Round(g.Sum(r => r.Quantity) / meter.Divisor, 6), g.Key.Currency, Invoices.Cents(g.Sum(r => r.Amount)));
+                    Math.Round(g.Sum(e => e.Quantity) / meter.Divisor, 6), g.Key.Currency, Invoices.Cents(g.Sum(e => e.Amount)), g.Key.Rated);
             })
             .Where(r => r.Quantity != 0 || r.Amount != 0)
             .OrderBy(r => r.Hour).ThenBy(r => r.Day).ThenBy(r => r.Project, StringComparer.Ordinal).ThenBy(r => r.Meter, StringComparer.Ordinal).ThenBy(r => r.User, StringComparer.Ordinal)
+            .ThenBy(r => r.Rated ? 0 : 1)
             .ToList();
         return TypedResults.Ok(rows);
     }
+
+    /// <summary>
+    /// Usage the rater has not charged yet — the hour under way, hours a pass has not reached, hours no price book
+    /// covers — metered from the raw events up to now and priced as the rater would price it (0 where nothing does):
+    /// what a tenant sees accruing before it is billed. Reads the tenant's events in one scan, as the rater does.
+    /// </summary>
+    private static async Task<IEnumerable<UsageEntry>> AccruingAsync(
+        DflareDbContext db, string tenant, IReadOnlyList<BillingRecordRow> records, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (start >= now)
+        {
+            return [];
+        }
+        var charged = records.Select(r => new UsageKey(r.Project, r.User, r.Cluster, r.Meter, r.Dimension, r.Hour)).ToHashSet();
+        var events = await db.UsageEvents.AsNoTracking().Where(e => e.Tenant == tenant).ToListAsync(cancellationToken);
+        var books = await db.PriceBooks.AsNoTracking().ToListAsync(cancellationToken);
+        return UsageMeters.Compute(events, now)
+            .Where(u => u.Key.Hour >= start && u.Key.Hour < end && !charged.Contains(u.Key))
+            .Select(u =>
+            {
+                var price = PriceBookKind.Resolve(books, tenant, u.Key.Meter, u.Key.Dimension, u.Key.Hour);
+                return new UsageEntry(u.Key, u.Value.Quantity, price is null ? 0 : UsageRater.Amount(u.Key.Meter, u.Value.Quantity, price.UnitPrice), price?.Currency ?? "", Rated: false);
+            })
+            .ToList();
+    }
+
+    private sealed record UsageEntry(UsageKey Key, decimal Quantity, decimal Amount, string Currency, bool Rated);
 
     private static async Task<IResult> InvoicesAsync(HttpContext http, DflareDbContext db, TimeProvider time, IOptions<MeteringOptions> options, CancellationToken cancellationToken)
     {

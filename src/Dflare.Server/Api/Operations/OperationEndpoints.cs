@@ -38,14 +38,19 @@ public static class OperationEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static Task<IResult> ListAsync(HttpContext http, DflareDbContext db, IOptions<ApiOptions> api, CancellationToken cancellationToken) =>
+        ListRunsAsync(http, db, api.Value, db.WorkflowRuns.AsNoTracking(), null, cancellationToken);
+
+    /// <summary>A page of <paramref name="query"/>'s runs, filtered by the request; <paramref name="visible"/> drops
+    /// runs the caller may not see (after paging, so a page may be shorter than the limit).</summary>
+    internal static async Task<IResult> ListRunsAsync(
+        HttpContext http, DflareDbContext db, ApiOptions api, IQueryable<WorkflowRunRow> query, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
     {
-        var (page, problem) = PageRequest.Parse(http.Request, api.Value, Filters);
+        var (page, problem) = PageRequest.Parse(http.Request, api, Filters);
         if (problem is not null)
         {
             return problem;
         }
-        var query = db.WorkflowRuns.AsNoTracking();
         if (http.Request.Query["workflow"] is { Count: > 0 } workflow)
         {
             var name = workflow.ToString();
@@ -75,21 +80,43 @@ public static class OperationEndpoints
         }
         // Version 7 uids sort by creation time: pages run oldest to newest.
         var runs = await query.OrderBy(r => r.Id).Take(page.Limit + 1).ToListAsync(cancellationToken);
-        var shown = runs.Take(page.Limit).ToList();
+        var page1 = runs.Take(page.Limit).ToList();
+        var shown = new List<WorkflowRunRow>();
+        foreach (var run in page1)
+        {
+            if (visible is null || await visible(run))
+            {
+                shown.Add(run);
+            }
+        }
         var ids = shown.Select(r => r.Id).ToList();
         var steps = (await db.WorkflowSteps.AsNoTracking().Where(s => ids.Contains(s.RunId)).ToListAsync(cancellationToken))
             .ToLookup(s => s.RunId);
         var items = shown.Select(r => Operation.From(r, [.. steps[r.Id].OrderBy(s => s.Index)])).ToList();
-        var next = runs.Count > page.Limit ? PageRequest.Encode(shown[^1].Id.ToString()) : null;
+        var next = runs.Count > page.Limit ? PageRequest.Encode(page1[^1].Id.ToString()) : null;
         return TypedResults.Ok(new ResourceList<Operation>(ApiVersions.V1, "OperationList", new ListMeta(next), items));
     }
 
-    private static async Task<IResult> GetAsync(DflareDbContext db, string id, CancellationToken cancellationToken) =>
-        await LoadAsync(db, id, cancellationToken) is { } operation ? TypedResults.Ok(operation) : NotFound(id);
+    private static Task<IResult> GetAsync(DflareDbContext db, string id, CancellationToken cancellationToken) => GetRunAsync(db, id, null, cancellationToken);
 
-    private static async Task<IResult> EventsAsync(DflareDbContext db, string id, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetRunAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var runId) || !await db.WorkflowRuns.AnyAsync(r => r.Id == runId, cancellationToken))
+        var run = Guid.TryParse(id, out var runId) ? await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken) : null;
+        if (run is null || (visible is not null && !await visible(run)))
+        {
+            return NotFound(id);
+        }
+        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        return TypedResults.Ok(Operation.From(run, steps));
+    }
+
+    private static Task<IResult> EventsAsync(DflareDbContext db, string id, CancellationToken cancellationToken) =>
+        RunEventsAsync(db, id, null, cancellationToken);
+
+    internal static async Task<IResult> RunEventsAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
+    {
+        var run = Guid.TryParse(id, out var runId) ? await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken) : null;
+        if (run is null || (visible is not null && !await visible(run)))
         {
             return NotFound(id);
         }

@@ -1,7 +1,7 @@
-using Dflare.Core.Resources;
+using Dflare.Client.Specs;
 using YamlDotNet.Core;
 
-namespace Dflare.Tests.Core.Resources;
+namespace Dflare.Tests.Client;
 
 /// <summary>YAML bodies become the JSON they stand for, typed by the YAML 1.2 core schema; what JSON cannot say is refused.</summary>
 public sealed class YamlDocumentsTests
