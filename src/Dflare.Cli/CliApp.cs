@@ -17,7 +17,9 @@ public static class CliApp
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             var command = parsed.CommandResult.Command;
-            await console.Error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see '{Path(command)} --help')");
+            // The most telling first: a misspelt word explains a missing command better than the other way round.
+            var messages = parsed.Errors.Select(e => e.Message).OrderBy(m => m.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).Distinct();
+            await console.Error.WriteLineAsync($"error: {string.Join("; ", messages)} (see '{Path(command)} --help')");
             return ExitCodes.Usage;
         }
         return await parsed.InvokeAsync(configuration, cancellationToken);

@@ -75,7 +75,11 @@ public static class ApplyCommand
             verb = Fields.Text(result, "metadata.resourceVersion") == Fields.Text(existing, "metadata.resourceVersion") ? "unchanged" : "configured";
         }
         await console.Out.WriteLineAsync($"{subject} {verb}");
-        if (wait && verb != "unchanged" && WaitFlags.OperationOf(result) is { } operation)
+        if (!wait || verb == "unchanged")
+        {
+            return ExitCodes.Ok;
+        }
+        if (WaitFlags.OperationOf(result) is { } operation)
         {
             var code = await WaitFlags.FollowAsync(console, session, tenant, operation, subject, timeout, cancellationToken);
             var after = await session.Client.GetAsync(type.ItemPath(tenant, name), cancellationToken);
@@ -86,7 +90,8 @@ public static class ApplyCommand
             }
             return code;
         }
-        return ExitCodes.Ok;
+        // Objects that name no operation (volumes, networks) are followed through their phase.
+        return await WaitFlags.SettleAsync(console, session, type.ItemPath(tenant, name), subject, timeout, cancellationToken);
     }
 }
 
@@ -133,6 +138,6 @@ public sealed record SpecSource(string File, SpecDocument Document, ResourceType
         return sources.Count > 0 ? sources : throw new CliException(ExitCodes.Usage, $"{string.Join(", ", files)}: no spec found.");
     }
 
-    /// <summary>"file:line: " for the first field the server refused (or the document's first line).</summary>
-    public string Locate(ApiProblem problem) => $"{File}:{Document.LineOf(problem.Errors.Count > 0 ? problem.Errors[0].Field : null)}: ";
+    /// <summary>"file:line: " for the first field the server refused (or the object's name, for what concerns it all).</summary>
+    public string Locate(ApiProblem problem) => $"{File}:{Document.LineOf(problem.Errors.Count > 0 ? problem.Errors[0].Field : "metadata.name")}: ";
 }

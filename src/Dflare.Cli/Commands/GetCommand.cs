@@ -49,7 +49,7 @@ public static class GetCommand
             else
             {
                 items = [];
-                await foreach (var item in session.Client.ListAsync(path, new Dictionary<string, string?> { ["labelSelector"] = parse.GetValue(selector) }, ct))
+                await foreach (var item in session.Client.ListAsync(path, new Dictionary<string, string?> { ["labelSelector"] = parse.GetValue(selector) is { Length: > 0 } s ? s : null }, ct))
                 {
                     items.Add(item);
                 }
@@ -58,7 +58,14 @@ public static class GetCommand
             var widths = Print(console.Out, type, format, items, one, now);
             if (parse.GetValue(watch))
             {
-                await Watcher.WatchAsync(console, session, type, path, one, parse.GetValue(selector), format, widths, items, ct);
+                try
+                {
+                    await Watcher.WatchAsync(console, session, type, path, one, parse.GetValue(selector), format, widths, items, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // Ctrl+C is how a watch ends.
+                }
             }
             return ExitCodes.Ok;
         }));

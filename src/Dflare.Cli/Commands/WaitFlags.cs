@@ -30,6 +30,40 @@ public static class WaitFlags
     public static string? OperationOf(JsonObject? answer) =>
         answer is null ? null : Fields.Text(answer, "kind") == "Operation" ? Fields.Text(answer, "metadata.name") : Fields.Text(answer, "status.operation") is { Length: > 0 } id ? id : null;
 
+    /// <summary>Phases an object rests in: done, one way or the other.</summary>
+    public static readonly IReadOnlySet<string> SettledPhases = new HashSet<string>(StringComparer.Ordinal) { "Ready", "Operational", "Active", "Failed" };
+
+    /// <summary>Polls an object until its <c>status.phase</c> settles, printing each phase it passes; Failed is exit 1.</summary>
+    public static async Task<int> SettleAsync(CliConsole console, Session session, string path, string subject, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = console.Time.GetUtcNow() + timeout;
+        string? shown = null;
+        while (true)
+        {
+            var item = await session.Client.GetAsync(path, cancellationToken);
+            var phase = Fields.Text(item, "status.phase");
+            if (phase.Length == 0)
+            {
+                return ExitCodes.Ok; // nothing to wait for
+            }
+            if (phase != shown)
+            {
+                var reason = Fields.Text(item, "status.reason");
+                await console.Out.WriteLineAsync($"{subject} is {phase}{(reason.Length > 0 ? $": {reason}" : "")}");
+                shown = phase;
+            }
+            if (SettledPhases.Contains(phase))
+            {
+                return phase == "Failed" ? ExitCodes.Error : ExitCodes.Ok;
+            }
+            if (console.Time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"{subject} is still {phase} after {timeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), console.Time, cancellationToken);
+        }
+    }
+
     /// <summary>Follows the operation to its end; answers the exit code (Ok, or Error when it failed or was cancelled).</summary>
     public static async Task<int> FollowAsync(CliConsole console, Session session, string? tenant, string operationId, string subject, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -33,7 +33,7 @@ public static class Watcher
                 }
                 else
                 {
-                    await foreach (var item in session.Client.ListAsync(path, new Dictionary<string, string?> { ["labelSelector"] = selector }, cancellationToken))
+                    await foreach (var item in session.Client.ListAsync(path, new Dictionary<string, string?> { ["labelSelector"] = selector is { Length: > 0 } ? selector : null }, cancellationToken))
                     {
                         current.Add(item);
                     }
