@@ -1,11 +1,12 @@
 using Dflare.Cli;
+using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Cli;
 
 /// <summary>Every way a command fails: one line on standard error naming what is wrong and the problem code, the
 /// documented exit code, nothing on standard output, and nothing changed on the server.</summary>
-[Collection(CliCollection.Name)]
-public sealed class CliErrorTests(CliWorld world)
+[Collection(FleetCollection.Name)]
+public sealed class CliErrorTests(FleetWorld world)
 {
     private static void Refused(CliResult result, int exitCode, string pattern)
     {
@@ -83,7 +84,7 @@ public sealed class CliErrorTests(CliWorld world)
         Refused(await cli.RunAsync("get", "nodes", "-o", "xml"), ExitCodes.Usage, @"-o xml is not an output format");
         Refused(await cli.RunAsync("apply"), ExitCodes.Usage, @"--filename");
         Refused(await cli.RunAsync("delete"), ExitCodes.Usage, @"dflare delete KIND NAME");
-        Refused(await cli.RunAsync("apply", "-f", CliWorld.Example("volume-datasets.yaml"), "--wait", "--timeout", "soon"), ExitCodes.Usage, @"--timeout soon");
+        Refused(await cli.RunAsync("apply", "-f", FleetWorld.Example("volume-datasets.yaml"), "--wait", "--timeout", "soon"), ExitCodes.Usage, @"--timeout soon");
         Refused(await cli.RunAsync("config", "use-context", "nowhere"), ExitCodes.NotFound, @"no context 'nowhere'");
     }
 

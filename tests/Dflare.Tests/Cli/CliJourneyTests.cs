@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
+using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Cli;
 
 /// <summary>The README's quickstart, command for command, on the simulated datacenter.</summary>
-[Collection(CliCollection.Name)]
-public sealed class CliJourneyTests(CliWorld world)
+[Collection(FleetCollection.Name)]
+public sealed class CliJourneyTests(FleetWorld world)
 {
     [Fact]
     public async Task Quickstart_SignIn_Apply_WaitWithProgress_List_Describe_Usage_Delete()
@@ -13,12 +14,12 @@ public sealed class CliJourneyTests(CliWorld world)
         var login = await cli.OkAsync("login", "--server", world.Url, "--token", Infrastructure.TestServer.AdminCredential);
         Assert.Matches(@"^Signed in to http://127\.0\.0\.1:\d+ as platform/\S+ \(platform-admin\); context 'platform' is current\.$", login.Out.TrimEnd());
 
-        Assert.Equal("tenant/acme created\n", (await cli.OkAsync("apply", "-f", CliWorld.Example("tenant-acme.json"))).Out);
+        Assert.Equal("tenant/acme created\n", (await cli.OkAsync("apply", "-f", FleetWorld.Example("tenant-acme.json"))).Out);
         await cli.OkAsync("config", "set-context", "platform", "--tenant", "acme");
-        var prepared = await cli.OkAsync("apply", "-f", CliWorld.Example("project-research.json"), "-f", CliWorld.Example("volume-datasets.yaml"));
+        var prepared = await cli.OkAsync("apply", "-f", FleetWorld.Example("project-research.json"), "-f", FleetWorld.Example("volume-datasets.yaml"));
         Assert.Equal("project/research created\nvolume/datasets created\n", prepared.Out);
 
-        var applied = await cli.OkAsync("apply", "-f", CliWorld.Example("slurm-cluster.yaml"), "--wait");
+        var applied = await cli.OkAsync("apply", "-f", FleetWorld.Example("slurm-cluster.yaml"), "--wait");
         var lines = applied.Out.Split('\n');
         Assert.Equal("cluster/train-a created", lines[0]);
         Assert.StartsWith("cluster/train-a: converge-cluster (operation ", lines[1], StringComparison.Ordinal);

@@ -7,13 +7,13 @@ using Dflare.Tests.Infrastructure;
 namespace Dflare.Tests.Cli;
 
 /// <summary><c>dflare login</c> by the device flow, by client credentials and by token; contexts; logout.</summary>
-[Collection(CliCollection.Name)]
-public sealed partial class CliLoginTests(CliWorld world)
+[Collection(FleetCollection.Name)]
+public sealed partial class CliLoginTests(FleetWorld world)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A tenant with a user holding <paramref name="role"/>, signed in through <c>dflare login</c>'s device flow.</summary>
-    public static async Task<CliRunner> TenantUserAsync(CliWorld world, string tenant, string role)
+    public static async Task<CliRunner> TenantUserAsync(FleetWorld world, string tenant, string role)
     {
         await world.Cluster.TenantAsync(tenant);
         var admin = world.Cluster.Admin;
@@ -27,7 +27,7 @@ public sealed partial class CliLoginTests(CliWorld world)
     }
 
     /// <summary>Runs <c>dflare login --realm</c>, and, when it prints its code, approves (or denies) it on the realm's page as a person would.</summary>
-    private static async Task<CliResult> DeviceLoginAsync(CliWorld world, CliRunner cli, string realm, string user, string password, bool approve)
+    private static async Task<CliResult> DeviceLoginAsync(FleetWorld world, CliRunner cli, string realm, string user, string password, bool approve)
     {
         var output = new CapturingWriter();
         var login = cli.RunAsync(["login", "--server", world.Url, "--realm", realm], output, Ct);

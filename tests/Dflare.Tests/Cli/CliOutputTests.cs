@@ -7,8 +7,8 @@ using Dflare.Tests.Infrastructure;
 namespace Dflare.Tests.Cli;
 
 /// <summary>What <c>get</c> prints in each format, <c>--watch</c>, shell completion, and the executable itself.</summary>
-[Collection(CliCollection.Name)]
-public sealed class CliOutputTests(CliWorld world)
+[Collection(FleetCollection.Name)]
+public sealed class CliOutputTests(FleetWorld world)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

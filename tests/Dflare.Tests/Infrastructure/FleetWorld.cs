@@ -1,11 +1,10 @@
 using Dflare.Tests.Core.Clusters;
-using Dflare.Tests.Infrastructure;
 
-namespace Dflare.Tests.Cli;
+namespace Dflare.Tests.Infrastructure;
 
-/// <summary>One simulated datacenter (16 Ready nodes) shared by the CLI's tests; each test signs in from a config
-/// directory of its own and works in tenants of its own.</summary>
-public sealed class CliWorld : IAsyncLifetime
+/// <summary>One simulated datacenter (16 Ready nodes) shared by the tests of the access layer (CLI, SDK, portal, the
+/// tenant's operations); each test signs in from a config directory of its own and works in tenants of its own.</summary>
+public sealed class FleetWorld : IAsyncLifetime
 {
     private readonly List<TempDirectory> _directories = [];
     private ClusterWorld? _world;
@@ -17,18 +16,18 @@ public sealed class CliWorld : IAsyncLifetime
     public async ValueTask InitializeAsync() => _world = await ClusterWorld.StartAsync(settings: new Dictionary<string, string?> { ["Identity:DevicePollSeconds"] = "1" });
 
     /// <summary>A CLI with an empty configuration of its own.</summary>
-    public CliRunner NewCli(IReadOnlyDictionary<string, string?>? environment = null)
+    public Dflare.Tests.Cli.CliRunner NewCli(IReadOnlyDictionary<string, string?>? environment = null)
     {
         var directory = new TempDirectory();
         lock (_directories)
         {
             _directories.Add(directory);
         }
-        return new CliRunner(directory.Path, environment);
+        return new Dflare.Tests.Cli.CliRunner(directory.Path, environment);
     }
 
     /// <summary>A CLI signed in with the bootstrap credential, working in <paramref name="tenant"/>.</summary>
-    public async Task<CliRunner> AdminAsync(string? tenant = null)
+    public async Task<Dflare.Tests.Cli.CliRunner> AdminAsync(string? tenant = null)
     {
         var cli = NewCli();
         await cli.OkAsync("login", "--server", Url, "--token", TestServer.AdminCredential);
@@ -68,7 +67,7 @@ public sealed class CliWorld : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class CliCollection : ICollectionFixture<CliWorld>
+public sealed class FleetCollection : ICollectionFixture<FleetWorld>
 {
-    public const string Name = "cli";
+    public const string Name = "fleet";
 }
