@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Dflare.Cli.Config;
 using Dflare.Cli.Resources;
+using Dflare.Client.Api;
 
 namespace Dflare.Cli.Commands;
 

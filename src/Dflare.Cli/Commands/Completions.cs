@@ -1,7 +1,8 @@
-using System.CommandLine;
 using System.CommandLine.Completions;
+using System.CommandLine;
 using Dflare.Cli.Config;
 using Dflare.Cli.Resources;
+using Dflare.Client.Api;
 
 namespace Dflare.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dflare.Cli.Config;
 using Dflare.Cli.Output;
 using Dflare.Cli.Resources;
+using Dflare.Client.Api;
 
 namespace Dflare.Cli.Commands;
 

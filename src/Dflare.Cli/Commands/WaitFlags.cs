@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dflare.Cli.Config;
 using Dflare.Cli.Progress;
 using Dflare.Cli.Resources;
+using Dflare.Client.Api;
 using Dflare.Client.Operations;
 
 namespace Dflare.Cli.Commands;

@@ -1,5 +1,5 @@
-using Dflare.Client.Api;
 using Dflare.Cli.Commands;
+using Dflare.Client.Api;
 using Dflare.Client.Identity;
 
 namespace Dflare.Cli.Config;

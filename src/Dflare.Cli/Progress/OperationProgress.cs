@@ -1,4 +1,5 @@
 using Dflare.Cli.Resources;
+using Dflare.Client.Api;
 using Dflare.Client.Operations;
 
 namespace Dflare.Cli.Progress;

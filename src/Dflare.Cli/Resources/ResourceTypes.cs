@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using static Dflare.Cli.Resources.Fields;
+using static Dflare.Client.Api.Fields;
 
 namespace Dflare.Cli.Resources;
 

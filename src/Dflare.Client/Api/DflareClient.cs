@@ -64,6 +64,17 @@ public sealed class DflareClient(HttpClient http, ICredential? credential, TimeP
 
     public async Task<ApiResponse> SendAsync(HttpMethod method, string path, JsonNode? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
+        var (status, text, responseHeaders) = await ExchangeAsync(method, path, body, headers, cancellationToken);
+        return new ApiResponse(status, Parse(text), responseHeaders);
+    }
+
+    /// <summary>GETs what is not JSON (an invoice as CSV, a kubeconfig), as text.</summary>
+    public async Task<string> GetTextAsync(string path, CancellationToken cancellationToken) =>
+        (await ExchangeAsync(HttpMethod.Get, path, null, null, cancellationToken)).Text;
+
+    private async Task<(int Status, string Text, HttpResponseHeaders Headers)> ExchangeAsync(
+        HttpMethod method, string path, JsonNode? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
         var refreshed = false;
         for (var waits = 0; ; waits++)
         {
@@ -82,7 +93,6 @@ public sealed class DflareClient(HttpClient http, ICredential? credential, TimeP
             }
             using var response = await http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            var json = Parse(text);
             if (response.StatusCode == HttpStatusCode.Unauthorized && credential is not null && !refreshed)
             {
                 refreshed = true;
@@ -96,9 +106,9 @@ public sealed class DflareClient(HttpClient http, ICredential? credential, TimeP
             }
             if (!response.IsSuccessStatusCode)
             {
-                throw new DflareApiException(ApiProblem.From((int)response.StatusCode, json, text));
+                throw new DflareApiException(ApiProblem.From((int)response.StatusCode, Parse(text), text));
             }
-            return new ApiResponse((int)response.StatusCode, json, response.Headers);
+            return ((int)response.StatusCode, text, response.Headers);
         }
     }
 

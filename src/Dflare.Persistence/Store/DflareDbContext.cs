@@ -66,6 +66,10 @@ public abstract class DflareDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<DeviceAuthorizationRow> DeviceAuthorizations => Set<DeviceAuthorizationRow>();
 
+    public DbSet<AuthorizationCodeRow> AuthorizationCodes => Set<AuthorizationCodeRow>();
+
+    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+
     public DbSet<CustomRoleRow> CustomRoles => Set<CustomRoleRow>();
 
     public DbSet<AccessPolicyRow> AccessPolicies => Set<AccessPolicyRow>();

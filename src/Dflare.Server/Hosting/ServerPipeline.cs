@@ -10,6 +10,7 @@ using Dflare.Server.Api.Metering;
 using Dflare.Server.Api.Clusters;
 using Dflare.Server.Api.Network;
 using Dflare.Server.Api.Volumes;
+using Dflare.Server.Portal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
@@ -59,5 +60,6 @@ internal static class ServerPipeline
         app.MapAgents();
         app.MapBoot();
         SimulationHosting.Map(app);
+        app.MapPortal();
     }
 }

@@ -5,6 +5,7 @@ using Dflare.Server.Access;
 using Dflare.Server.Api.Idempotency;
 using Dflare.Server.Api.Json;
 using Dflare.Server.Api.Problems;
+using Dflare.Server.Portal;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -80,6 +81,7 @@ public static class ServerServices
 
         services.AddHealthChecks().AddCheck<StoreReadinessCheck>("store", tags: [HealthEndpoints.ReadyTag]);
         services.AddDflareOpenApi();
+        services.AddDflarePortal();
         return services;
     }
 

@@ -140,21 +140,19 @@ internal static class DeviceFlow
     private static ContentHttpResult Page(string realm, string userCode, string? error, int status)
     {
         Func<string?, string?> e = WebUtility.HtmlEncode;
-        return Html($"""
-            <h1>Sign in to {e(realm)}</h1>
-            {(error is null ? "" : $"<p role=\"alert\">{e(error)}</p>")}
+        return SignInPages.Html($"Sign in to {realm}", $"""
+            <h1>Approve a terminal's sign-in to {e(realm)}</h1>
+            {SignInPages.Alert(error)}
             <form method="post">
               <label>Code shown in your terminal <input name="user_code" value="{e(userCode)}" autocomplete="off" required></label>
               <label>User name <input name="username" autocomplete="username" required></label>
               <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-              <button name="action" value="approve">Approve</button> <button name="action" value="deny">Deny</button>
+              <button name="action" value="approve">Approve</button> <button class="secondary" name="action" value="deny">Deny</button>
             </form>
             """, status);
     }
 
-    private static ContentHttpResult Html(string body, int status) => TypedResults.Content(
-        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Dflare sign-in</title></head><body>{body}</body></html>",
-        "text/html; charset=utf-8", statusCode: status);
+    private static ContentHttpResult Html(string body, int status) => SignInPages.Html("Sign-in", $"<p>{body}</p>", status);
 
     internal static class States
     {

@@ -24,7 +24,8 @@ public static class OidcEndpoints
     public static readonly IReadOnlySet<string> PublicClients = new HashSet<string>(StringComparer.Ordinal) { "dflare-cli", "dflare-portal" };
 
     private static readonly string[] AuthMethods = ["client_secret_post", "client_secret_basic", "none"];
-    private static readonly string[] ResponseTypes = ["token"];
+    private static readonly string[] ResponseTypes = ["code"];
+    private static readonly string[] CodeChallengeMethods = ["S256"];
     private static readonly string[] SubjectTypes = ["public"];
     private static readonly string[] Claims =
     [
@@ -40,11 +41,13 @@ public static class OidcEndpoints
         realm.MapGet($"/{Protocol}/certs", JwksAsync).WithName("realmJwks")
             .WithSummary("The realm's signing keys (JWKS); a rotated key stays here until its last token expires.");
         realm.MapPost($"/{Protocol}/token", TokenGrants.TokenAsync).WithName("realmToken").DisableAntiforgery()
-            .WithSummary("Token endpoint: client_credentials, password, refresh_token and urn:ietf:params:oauth:grant-type:device_code.");
+            .WithSummary("Token endpoint: client_credentials, password, refresh_token, authorization_code (with PKCE) and urn:ietf:params:oauth:grant-type:device_code.");
         realm.MapPost($"/{Protocol}/auth/device", DeviceFlow.AuthorizeAsync).WithName("realmDeviceAuthorization").DisableAntiforgery()
             .WithSummary("RFC 8628 device authorization: a device code for the terminal, a user code for its user.");
         realm.MapPost($"/{Protocol}/revoke", RevokeAsync).WithName("realmRevoke").DisableAntiforgery()
             .WithSummary("RFC 7009: revoke a refresh token (and every token refreshed from the same sign-in).");
+        realm.MapGet($"/{Protocol}/auth", AuthorizationCodeFlow.PageAsync).WithName("realmAuthorization").ExcludeFromDescription();
+        realm.MapPost($"/{Protocol}/auth", AuthorizationCodeFlow.SignInAsync).WithName("realmAuthorizationSignIn").DisableAntiforgery().ExcludeFromDescription();
         realm.MapGet($"/{Protocol}/userinfo", UserInfo).WithName("realmUserInfo")
             .WithSummary("OpenID Connect UserInfo: who the bearer token (issued by this realm) speaks for — name, kind, tenant, groups and roles.");
         realm.MapGet("/device", (Func<string, HttpContext, IResult>)DeviceFlow.Page).WithName("realmDevicePage").ExcludeFromDescription();
@@ -62,6 +65,7 @@ public static class OidcEndpoints
         {
             ["issuer"] = iss,
             ["jwks_uri"] = $"{iss}/{Protocol}/certs",
+            ["authorization_endpoint"] = $"{iss}/{Protocol}/auth",
             ["token_endpoint"] = $"{iss}/{Protocol}/token",
             ["device_authorization_endpoint"] = $"{iss}/{Protocol}/auth/device",
             ["revocation_endpoint"] = $"{iss}/{Protocol}/revoke",
@@ -70,6 +74,7 @@ public static class OidcEndpoints
             ["token_endpoint_auth_methods_supported"] = AuthMethods,
             ["id_token_signing_alg_values_supported"] = AccessTokenValidator.AcceptedAlgorithms,
             ["response_types_supported"] = ResponseTypes,
+            ["code_challenge_methods_supported"] = CodeChallengeMethods,
             ["subject_types_supported"] = SubjectTypes,
             ["claims_supported"] = Claims,
         });

@@ -12,7 +12,7 @@ namespace Dflare.Server.Api.Identity;
 /// <summary>The token endpoint's grants. Tokens are answered with <c>Cache-Control: no-store</c> (RFC 6749 §5.1).</summary>
 internal static class TokenGrants
 {
-    public static readonly IReadOnlyList<string> Supported = ["client_credentials", "password", "refresh_token", DeviceFlow.GrantType];
+    public static readonly IReadOnlyList<string> Supported = ["client_credentials", "password", "refresh_token", DeviceFlow.GrantType, AuthorizationCodeFlow.GrantType];
 
 
     public static async Task<IResult> TokenAsync(string realm, HttpContext http, DflareDbContext db, TokenService tokens, TimeProvider time, CancellationToken cancellationToken)
@@ -35,6 +35,7 @@ internal static class TokenGrants
                 "client_credentials" => await ClientCredentialsAsync(db, tokens, realm, clientId, clientSecret, cancellationToken),
                 "password" => await PasswordAsync(db, tokens, http.RequestServices.GetRequiredService<PasswordHasher>(), realm, clientId, form["username"].ToString(), form["password"].ToString(), cancellationToken),
                 "refresh_token" => await tokens.RefreshAsync(realm, clientId, Required(form, "refresh_token"), cancellationToken),
+                AuthorizationCodeFlow.GrantType => await AuthorizationCodeFlow.RedeemAsync(db, tokens, time, realm, PublicClient(clientId), form, cancellationToken),
                 DeviceFlow.GrantType => await DeviceFlow.RedeemAsync(db, tokens, time, realm, PublicClient(clientId), Required(form, "device_code"), OidcEndpoints.Options(http).Value, cancellationToken),
                 "" => throw new GrantException("invalid_request", "grant_type is required."),
                 var other => throw new GrantException("unsupported_grant_type", $"'{other}' is not supported here; use one of {string.Join(", ", Supported)}."),

@@ -1,13 +1,19 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Dflare.Cli.Resources;
+namespace Dflare.Client.Api;
 
-/// <summary>Reading fields of API objects by dotted path, and the few formats tables need (ages, sizes).</summary>
+/// <summary>Reading fields of API objects by dotted path, and the formats people read them in (ages, sizes,
+/// durations): shared by the CLI's tables and the portal's pages.</summary>
 public static class Fields
 {
+    /// <summary>The node at a dotted path; the node itself for "".</summary>
     public static JsonNode? At(JsonNode? node, string path)
     {
+        if (path.Length == 0)
+        {
+            return node;
+        }
         foreach (var part in path.Split('.'))
         {
             node = (node as JsonObject)?[part];
