@@ -13,6 +13,7 @@ internal static class StartupBanner
         output.WriteLine($"""
 
             Dflare control plane is running.
+              Portal         {baseUrl}/portal/
               API            {baseUrl}{ServerPipeline.ApiPrefix}
               API reference  {baseUrl}{OpenApiSetup.ReferencePath}
               OpenAPI        {baseUrl}/openapi/v1.json
@@ -34,7 +35,9 @@ internal static class StartupBanner
             output.WriteLine($"""
                   Admin credential (shown once, stored hashed):
                     {credential}
-                  Try: curl -H "Authorization: Bearer {credential}" {baseUrl}{ServerPipeline.ApiPrefix}/tenants
+                  Sign in: the portal (paste it under "With an API credential"), or the CLI (scripts/install-cli.sh puts dflare on PATH):
+                    dflare login --server {baseUrl} --token {credential}
+                  Or: curl -H "Authorization: Bearer {credential}" {baseUrl}{ServerPipeline.ApiPrefix}/tenants
                 """);
         }
         else
