@@ -47,7 +47,7 @@ public static class PortalServices
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(PortalSession.Scheme).RequireAuthenticatedUser());
         services.AddDataProtection().SetApplicationName("dflare");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new StoreKeyRepository(
-            () => StoreContexts.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>())));
+            () => StoreContexts.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value), sp.GetRequiredService<SecretProtector>, sp.GetRequiredService<TimeProvider>())));
         // The portal calls the API on this very server, on its own listener.
         services.AddHttpClient(ApiClient, (sp, http) => http.BaseAddress = new Uri(ProvisioningServices.FirstListenerAddress(sp).TrimEnd('/') + "/"));
         return services;

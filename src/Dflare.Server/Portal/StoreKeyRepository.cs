@@ -11,14 +11,16 @@ namespace Dflare.Server.Portal;
 /// reads the same keys and a restart signs nobody out; each key's XML is sealed with the secrets key, as BMC
 /// passwords are.
 /// </summary>
-internal sealed class StoreKeyRepository(Func<DflareDbContext> openStore, SecretProtector secrets, TimeProvider time) : IXmlRepository
+/// <remarks>Its dependencies are resolved at first use: Data Protection is built early (while the pipeline is put
+/// together), before an invalid configuration has been reported the way the configuration check reports it.</remarks>
+internal sealed class StoreKeyRepository(Func<DflareDbContext> openStore, Func<SecretProtector> secrets, TimeProvider time) : IXmlRepository
 {
     private const string Purpose = "data-protection-key";
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var db = openStore();
-        return [.. db.DataProtectionKeys.OrderBy(k => k.CreatedAt).AsEnumerable().Select(k => XElement.Parse(secrets.Open(Purpose, k.SealedXml)))];
+        return [.. db.DataProtectionKeys.OrderBy(k => k.CreatedAt).AsEnumerable().Select(k => XElement.Parse(secrets().Open(Purpose, k.SealedXml)))];
     }
 
     public void StoreElement(XElement element, string friendlyName)
@@ -26,7 +28,7 @@ internal sealed class StoreKeyRepository(Func<DflareDbContext> openStore, Secret
         using var db = openStore();
         db.DataProtectionKeys.Add(new DataProtectionKeyRow
         {
-            Id = Guid.CreateVersion7(), FriendlyName = friendlyName, SealedXml = secrets.Seal(Purpose, element.ToString(SaveOptions.DisableFormatting)), CreatedAt = time.GetUtcNow(),
+            Id = Guid.CreateVersion7(), FriendlyName = friendlyName, SealedXml = secrets().Seal(Purpose, element.ToString(SaveOptions.DisableFormatting)), CreatedAt = time.GetUtcNow(),
         });
         db.SaveChanges();
     }

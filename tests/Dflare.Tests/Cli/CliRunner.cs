@@ -1,5 +1,5 @@
-using System.Text;
 using Dflare.Cli;
+using Dflare.Tests.Infrastructure;
 
 namespace Dflare.Tests.Cli;
 
@@ -35,40 +35,5 @@ public sealed class CliRunner(string configDirectory, IReadOnlyDictionary<string
         var result = await RunAsync(args);
         Assert.True(result.ExitCode == 0, $"dflare {string.Join(' ', args)}: {result}");
         return result;
-    }
-}
-
-/// <summary>A writer another task may read while the command writes (device codes, watched rows).</summary>
-public sealed class CapturingWriter : TextWriter
-{
-    private readonly StringBuilder _text = new();
-
-    public override Encoding Encoding => Encoding.UTF8;
-
-    public string Text
-    {
-        get
-        {
-            lock (_text)
-            {
-                return _text.ToString();
-            }
-        }
-    }
-
-    public override void Write(char value)
-    {
-        lock (_text)
-        {
-            _text.Append(value);
-        }
-    }
-
-    public override void Write(string? value)
-    {
-        lock (_text)
-        {
-            _text.Append(value);
-        }
     }
 }

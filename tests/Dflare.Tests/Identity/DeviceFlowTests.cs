@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using Dflare.Client.Identity;
 using Dflare.Core.Identity;
@@ -32,7 +31,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
     [Fact]
     public async Task ATerminal_SignsIn_WhenItsUserApprovesTheCodeInABrowser()
     {
-        var terminal = new SynchronizedWriter();
+        var terminal = new CapturingWriter();
         using var http = new HttpClient();
         var login = new DeviceLogin(http).RunAsync(Issuer(), "dflare-cli", terminal, Ct);
 
@@ -48,7 +47,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
         var signIn = await login;
         Assert.NotNull(signIn.RefreshToken);
-        Assert.Contains("Signed in.", terminal.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Signed in.", terminal.Text, StringComparison.Ordinal);
         using var api = _world.ClientWith(signIn.AccessToken);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/tenants/acme/projects", Ct)).StatusCode);
         // The code is spent: approving it again is refused.
@@ -58,7 +57,7 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
     [Fact]
     public async Task ARefusal_EndsTheTerminalsWait_WithAccessDenied()
     {
-        var terminal = new SynchronizedWriter();
+        var terminal = new CapturingWriter();
         using var http = new HttpClient();
         var login = new DeviceLogin(http).RunAsync(Issuer(), "dflare-cli", terminal, Ct);
         var (page, code) = await ShownAsync(terminal);
@@ -102,9 +101,9 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
     private Uri Issuer() => new($"{_world.Server.Server.BaseAddress.ToString().TrimEnd('/')}/realms/acme");
 
-    private static async Task<(string Page, string Code)> ShownAsync(SynchronizedWriter terminal)
+    private static async Task<(string Page, string Code)> ShownAsync(CapturingWriter terminal)
     {
-        var match = await Poll.UntilAsync(_ => Task.FromResult(CodeLine().Match(terminal.ToString()) is { Success: true } m ? m : null),
+        var match = await Poll.UntilAsync(_ => Task.FromResult(CodeLine().Match(terminal.Text) is { Success: true } m ? m : null),
             TimeSpan.FromSeconds(20), "the terminal to show a code");
         return (match.Groups["page"].Value, match.Groups["code"].Value);
     }
@@ -117,45 +116,4 @@ public sealed partial class DeviceFlowTests : IAsyncLifetime
 
     [GeneratedRegex(@"open (?<page>\S+/device) and enter the code (?<code>[A-Z]{4}-[A-Z]{4})")]
     private static partial Regex CodeLine();
-
-    /// <summary>A terminal the test can read while the client writes to it.</summary>
-    private sealed class SynchronizedWriter : StringWriter
-    {
-        private readonly Lock _lock = new();
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            lock (_lock)
-            {
-                base.Write(value);
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            lock (_lock)
-            {
-                base.Write(value);
-            }
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            lock (_lock)
-            {
-                base.WriteLine(value);
-            }
-            return Task.CompletedTask;
-        }
-
-        public override string ToString()
-        {
-            lock (_lock)
-            {
-                return base.ToString();
-            }
-        }
-    }
 }
