@@ -16,7 +16,7 @@ def _time(text: Optional[str]) -> Optional[datetime]:
     if dot:
         digits = "".join(c for c in tail if c.isdigit())
         zone = tail[len(digits):]
-        text = f"{head}.{digits[:6]}{zone}"
+        text = f"{head}.{digits[:6].ljust(6, '0')}{zone}"  # Python before 3.11 reads exactly 3 or 6 digits
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 

@@ -42,7 +42,7 @@ public static class Completions
                 var session = Session.Open(console, GlobalFlags.From(context.ParseResult));
                 var path = type.Collection(type.Scope == ResourceScope.Tenant ? session.Tenant(null) : null);
                 var names = new List<CompletionItem>();
-                var items = session.Client.ListAsync(path, new Dictionary<string, string?> { ["limit"] = "500" }, timeout.Token).GetAsyncEnumerator(timeout.Token);
+                var items = session.Client.ListAsync(path, null, timeout.Token).GetAsyncEnumerator(timeout.Token);
                 while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult() && names.Count < 500)
                 {
                     if (Fields.Text(items.Current, "metadata.name") is { Length: > 0 } name && name.StartsWith(context.WordToComplete, StringComparison.Ordinal))

@@ -42,6 +42,17 @@ public static class Guarded
         {
             return 130; // interrupted (Ctrl+C), as shells report SIGINT
         }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
+        {
+            // A damaged or unreadable file of ours (config, token cache), or an answer that is not what it should be.
+            await console.Error.WriteLineAsync($"error: {ex.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.Error;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            await console.Error.WriteLineAsync($"error: unexpected answer: {ex.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.Error;
+        }
     }
 
     /// <summary>One line: each refused field with its message, else the detail; then the stable code.</summary>

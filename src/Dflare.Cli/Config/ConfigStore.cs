@@ -47,7 +47,14 @@ public sealed class ConfigStore(string directory)
     public StoredCredential? LoadCredential(string context)
     {
         var path = CredentialPath(context);
-        return File.Exists(path) ? JsonSerializer.Deserialize<StoredCredential>(File.ReadAllText(path), Json) : null;
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<StoredCredential>(File.ReadAllText(path), Json) : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException(ExitCodes.Unauthorized, $"{path} cannot be read ({ex.Message}); sign in again with dflare login.");
+        }
     }
 
     public void SaveCredential(string context, StoredCredential credential) => Write(CredentialPath(context), JsonSerializer.Serialize(credential, Json));

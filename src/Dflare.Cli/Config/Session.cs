@@ -39,9 +39,11 @@ public sealed class Session(DflareClient client, string? contextName, CliContext
 
         var http = new HttpClient { BaseAddress = ServerAddress(server), Timeout = TimeSpan.FromSeconds(100) };
         http.DefaultRequestHeaders.UserAgent.ParseAdd($"dflare/{typeof(Session).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+        // A context's saved credential goes only to that context's server: --server elsewhere needs DFLARE_TOKEN.
+        var ownServer = context is not null && ServerAddress(server) == ServerAddress(context.Server);
         ICredential? credential = console.Variable("DFLARE_TOKEN") is { } token
             ? new StaticCredential(token)
-            : name is null ? null : Credential(store, name, effective, console.Time);
+            : name is null || !ownServer ? null : Credential(store, name, context!, console.Time);
         return new Session(new DflareClient(http, credential, console.Time), name, effective);
     }
 

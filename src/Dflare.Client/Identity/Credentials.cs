@@ -50,6 +50,24 @@ public static class TokenEndpoint
     }
 }
 
+public static class TokenRefresh
+{
+    /// <summary>The refresh-token grant for a public client; a refresh token the realm no longer takes (expired,
+    /// revoked, already spent) is a 401 <c>session-expired</c>: the person signs in again.</summary>
+    public static async Task<TokenSet> RunAsync(HttpClient http, Uri issuer, string clientId, string refreshToken, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var form = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["client_id"] = clientId, ["refresh_token"] = refreshToken };
+        try
+        {
+            return TokenSet.From(await TokenEndpoint.GrantAsync(http, issuer, form, cancellationToken), now);
+        }
+        catch (DflareApiException ex) when (ex.Code is "invalid_grant" or "invalid_client")
+        {
+            throw new DflareApiException(new ApiProblem(401, "session-expired", "The sign-in has expired.", $"The sign-in has expired ({ex.Problem.Detail ?? ex.Code}); sign in again.", [], null));
+        }
+    }
+}
+
 /// <summary>A service account's tokens from the client-credentials grant, fetched again shortly before they expire.</summary>
 public sealed class ClientCredentials(Uri issuer, string clientId, string clientSecret, TimeProvider? time = null) : ICredential
 {
@@ -82,16 +100,7 @@ public sealed class RefreshingCredential(Uri issuer, string clientId, TokenSet t
         var expiring = _tokens.ExpiresAt - TimeSpan.FromSeconds(30) <= _time.GetUtcNow();
         if ((refresh || expiring) && _tokens.RefreshToken is { } refreshToken)
         {
-            var form = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["client_id"] = clientId, ["refresh_token"] = refreshToken };
-            try
-            {
-                _tokens = TokenSet.From(await TokenEndpoint.GrantAsync(http, issuer, form, cancellationToken), _time.GetUtcNow());
-            }
-            catch (DflareApiException ex) when (ex.Code is "invalid_grant" or "invalid_client")
-            {
-                // The refresh token expired, was revoked or was already spent: the person signs in again.
-                throw new DflareApiException(new ApiProblem(401, "session-expired", "The sign-in has expired.", $"The sign-in has expired ({ex.Problem.Detail ?? ex.Code}); sign in again.", [], null));
-            }
+            _tokens = await TokenRefresh.RunAsync(http, issuer, clientId, refreshToken, _time.GetUtcNow(), cancellationToken);
             await saved(_tokens, cancellationToken);
         }
         return _tokens.AccessToken;

@@ -39,10 +39,7 @@ internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoin
             _ => null,
         };
         var project = requirement.ProjectRouteValue is { } p ? http.Request.RouteValues[p] as string : null;
-        var request = new AccessRequest(requirement.Permission, tenant, project, RequestAttributes(http))
-        {
-            LoadAttributes = tenant is null ? null : ct => LabelAttributesAsync(http, tenant, project, ct),
-        };
+        var request = RequestFor(http, requirement.Permission, tenant, project);
         var decision = await decisions.DecideAsync(subject, request, http.RequestAborted);
         http.Items[DecisionKey] = new GateDecision(request, decision);
         http.Items[typeof(AccessSubject)] = subject;
@@ -56,6 +53,15 @@ internal sealed class AuthorizationGate(RequestDelegate next, PolicyDecisionPoin
             : Problem.Of(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Not allowed.", $"{requirement.Permission} is not granted: {decision.Reason}.");
         await refusal.ExecuteAsync(http);
     }
+
+    /// <summary>What the policy decision point is asked about a request: the permission, where, and the attributes
+    /// policies may speak of (the request's, and the object's labels when a policy asks). Handlers that decide per
+    /// object (a tenant's operations) ask the same way, so no policy is skipped.</summary>
+    internal static AccessRequest RequestFor(HttpContext http, string permission, string? tenant, string? project) =>
+        new(permission, tenant, project, RequestAttributes(http))
+        {
+            LoadAttributes = tenant is null ? null : ct => LabelAttributesAsync(http, tenant, project, ct),
+        };
 
     /// <summary><c>resource.tenantLabels.*</c> and <c>resource.labels.*</c> (the project's, else the tenant's).</summary>
     private static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> LabelAttributesAsync(

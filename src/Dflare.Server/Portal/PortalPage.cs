@@ -51,6 +51,13 @@ public abstract class PortalPage : PageModel
             Response.StatusCode = refused.Status;
             executed.Result = new PageResult();
         }
+        else if (executed.Exception is HttpRequestException unreachable && !executed.ExceptionHandled)
+        {
+            executed.ExceptionHandled = true;
+            Problem = new ApiProblem(StatusCodes.Status503ServiceUnavailable, "api-unreachable", "The API did not answer.", $"The portal could not reach the API: {unreachable.Message}", [], null);
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            executed.Result = new PageResult();
+        }
         if (session.IsOperator && executed.Result is PageResult)
         {
             try

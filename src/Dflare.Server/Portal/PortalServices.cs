@@ -49,6 +49,7 @@ public static class PortalServices
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new StoreKeyRepository(
             () => StoreContexts.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value), sp.GetRequiredService<SecretProtector>, sp.GetRequiredService<TimeProvider>())));
         // The portal calls the API on this very server, on its own listener.
+        services.AddSingleton<PortalTokenRefresher>();
         services.AddHttpClient(ApiClient, (sp, http) => http.BaseAddress = new Uri(ProvisioningServices.FirstListenerAddress(sp).TrimEnd('/') + "/"));
         return services;
     }

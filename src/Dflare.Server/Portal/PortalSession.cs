@@ -78,16 +78,31 @@ public sealed class PortalSession
         }
         var expires = DateTimeOffset.TryParse(properties.GetString(ExpiresAtItem), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.None, out var at) ? at : DateTimeOffset.MinValue;
-        var issuer = new Uri(http.RequestServices.GetRequiredService<IssuerAddress>().For(realm));
         var tokens = new TokenSet(properties.GetString(AccessTokenItem) ?? "", properties.GetString(RefreshTokenItem), expires);
-        return new RefreshingCredential(issuer, PortalServices.ClientId, tokens, async (renewed, _) =>
+        return new SessionCredential(tokens, realm, http.RequestServices.GetRequiredService<PortalTokenRefresher>(), time, async renewed =>
         {
             Store(properties, renewed);
             if (!http.Response.HasStarted)
             {
                 await http.SignInAsync(Scheme, user, properties);
             }
-        }, time);
+        });
+    }
+
+    /// <summary>The session's access token, refreshed (once for all concurrent requests) shortly before it expires.</summary>
+    private sealed class SessionCredential(TokenSet tokens, string realm, PortalTokenRefresher refresher, TimeProvider time, Func<TokenSet, Task> renewed) : ICredential
+    {
+        private TokenSet _tokens = tokens;
+
+        public async ValueTask<string> TokenAsync(HttpClient http, bool refresh, CancellationToken cancellationToken)
+        {
+            if ((refresh || _tokens.ExpiresAt - TimeSpan.FromSeconds(30) <= time.GetUtcNow()) && _tokens.RefreshToken is { } refreshToken)
+            {
+                _tokens = await refresher.RefreshAsync(realm, refreshToken);
+                await renewed(_tokens);
+            }
+            return _tokens.AccessToken;
+        }
     }
 
     internal static void Store(AuthenticationProperties properties, TokenSet tokens)

@@ -67,10 +67,12 @@ public sealed class CliJourneyTests(FleetWorld world)
             metadata: { name: scratch }
             spec: { project: research, backend: sim-lustre, sizeBytes: 1073741824 }
             """), "--wait");
-        var operations = (await cli.OkAsync("get", "operations")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // An operator sees a tenant's operations by naming it; without, every operation (nodes' and fabrics' too).
+        var operations = (await cli.OkAsync("get", "operations", "--tenant", "ops")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^ID\s+WORKFLOW\s+TARGET\s+PHASE\s+STEP\s+AGE$", operations[0]);
         var row = Assert.Single(operations.Skip(1));
         Assert.Matches(@"provision-volume\s+volume/ops/scratch\s+Succeeded", row);
+        Assert.Contains("provision-node", (await cli.OkAsync("get", "operations")).Out, StringComparison.Ordinal);
 
         var id = row.Split(' ')[0];
         var described = (await cli.OkAsync("describe", "operation", id)).Out;

@@ -130,6 +130,28 @@ public sealed partial class CliLoginTests(FleetWorld world)
         Assert.Equal("ctx-a", (string?)config["contexts"]!["platform"]!["tenant"]);
     }
 
+    [Fact]
+    public async Task ASavedCredential_GoesOnlyToItsOwnServer()
+    {
+        var cli = await world.AdminAsync();
+        // The same server under another name is another server to the CLI: the context's credential stays home.
+        var elsewhere = world.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        var result = await cli.RunAsync("get", "nodes", "--server", elsewhere);
+        Assert.Equal(ExitCodes.Unauthorized, result.ExitCode);
+        Assert.Contains("(unauthenticated)", result.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, (await cli.RunAsync("get", "nodes", "--server", world.Url, "-o", "name")).ExitCode);
+    }
+
+    [Fact]
+    public async Task ADamagedTokenFile_SaysSignInAgain_InOneLine()
+    {
+        var cli = await world.AdminAsync();
+        await File.WriteAllTextAsync(Path.Combine(cli.ConfigDirectory, "tokens", "platform.json"), "{not json", Ct);
+        var result = await cli.RunAsync("get", "nodes");
+        Assert.Equal(ExitCodes.Unauthorized, result.ExitCode);
+        Assert.Matches(@"^error: .*platform\.json cannot be read .*sign in again with dflare login\.\n$", result.Error);
+    }
+
     [GeneratedRegex(@"enter the code ([A-Z0-9]{4}-[A-Z0-9]{4})")]
     private static partial Regex UserCode();
 }

@@ -8,7 +8,8 @@ namespace Dflare.Tests.Portal;
 /// </summary>
 public sealed class Browser : IAsyncDisposable
 {
-    public const string Chromium = "/usr/bin/chromium";
+    /// <summary>Debian's Chromium, or the one <c>DFLARE_TEST_CHROMIUM</c> names.</summary>
+    public static readonly string Chromium = Environment.GetEnvironmentVariable("DFLARE_TEST_CHROMIUM") is { Length: > 0 } other ? other : "/usr/bin/chromium";
 
     private Browser(IPlaywright playwright, IBrowser browser)
     {

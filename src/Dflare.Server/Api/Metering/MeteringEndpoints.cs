@@ -133,7 +133,8 @@ public static class MeteringEndpoints
             return [];
         }
         var charged = records.Select(r => new UsageKey(r.Project, r.User, r.Cluster, r.Meter, r.Dimension, r.Hour)).ToHashSet();
-        var events = await db.UsageEvents.AsNoTracking().Where(e => e.Tenant == tenant).ToListAsync(cancellationToken);
+        // Events after the period cannot change its hours; earlier ones can (an allocation still open).
+        var events = await db.UsageEvents.AsNoTracking().Where(e => e.Tenant == tenant && e.Time < end).ToListAsync(cancellationToken);
         var books = await db.PriceBooks.AsNoTracking().ToListAsync(cancellationToken);
         return UsageMeters.Compute(events, now)
             .Where(u => u.Key.Hour >= start && u.Key.Hour < end && !charged.Contains(u.Key))

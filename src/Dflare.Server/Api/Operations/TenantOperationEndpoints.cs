@@ -78,7 +78,7 @@ public static class TenantOperationEndpoints
                     ? (Permissions.ClustersRead, await db.Clusters.Where(c => c.TenantId == tenantId && c.Name == name).Select(c => c.Project).FirstOrDefaultAsync(cancellationToken))
                     : (Permissions.VolumesRead, await db.Volumes.Where(v => v.TenantId == tenantId && v.Name == name).Select(v => v.Project).FirstOrDefaultAsync(cancellationToken));
                 // An object already deleted has no project: its runs are shown to those who may read such objects tenant-wide.
-                allowed = (await decisions.DecideAsync(http.Subject(), new AccessRequest(permission, tenant, project), cancellationToken)).Allowed;
+                allowed = (await decisions.DecideAsync(http.Subject(), AuthorizationGate.RequestFor(http, permission, tenant, project), cancellationToken)).Allowed;
                 decided[key] = allowed;
             }
             return allowed;

@@ -5,8 +5,14 @@
     const poll = async () => {
       try {
         const response = await fetch(region.dataset.live, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+        if (response.redirected) {
+          location.reload(); // signed out meanwhile: the page itself goes to the sign-in
+          return;
+        }
         if (response.ok) {
           region.innerHTML = await response.text();
+        } else if (response.status < 500) {
+          return; // gone or refused: nothing more will come
         }
       } catch {
         // A missed tick is retried on the next one.

@@ -24,7 +24,7 @@ public sealed class FleetModel : PortalPage
     {
         State = state is { Length: > 0 } ? state : null;
         var all = new List<JsonObject>();
-        await foreach (var node in Session.Api.ListAsync("nodes", new Dictionary<string, string?> { ["limit"] = "500" }, HttpContext.RequestAborted))
+        await foreach (var node in Session.Api.ListAsync("nodes", null, HttpContext.RequestAborted))
         {
             all.Add(node);
         }

@@ -74,7 +74,8 @@ public sealed class SignInModel(IHttpClientFactory clients, IDataProtectionProvi
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        var properties = new AuthenticationProperties();
+        // The credential does not expire by itself: the cookie carrying it lasts an hour from sign-in, not sliding.
+        var properties = new AuthenticationProperties { ExpiresUtc = time.GetUtcNow().AddHours(1), AllowRefresh = false };
         properties.SetString(PortalSession.StaticTokenItem, token);
         await SignInAsync(HttpContext, who, properties);
         return LocalRedirect(LocalOnly(returnUrl) ?? PortalServices.Root + "/");
@@ -93,5 +94,6 @@ public sealed class SignInModel(IHttpClientFactory clients, IDataProtectionProvi
 
     /// <summary>Only paths of the portal: a sign-in never sends anyone elsewhere.</summary>
     internal static string? LocalOnly(string? url) =>
-        url is { Length: > 0 } && url.StartsWith(PortalServices.Root, StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal) ? url : null;
+        url is { Length: > 0 } && url.StartsWith(PortalServices.Root + "/", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal)
+        && !url.Any(char.IsControl) ? url : null;
 }

@@ -16,7 +16,7 @@ public sealed class DetailModel : PortalPage
 
     public JsonObject? Cluster { get; private set; }
 
-    public ClusterProgress Progress { get; private set; } = null!;
+    public ClusterProgress? Progress { get; private set; }
 
     public JsonObject? Access { get; private set; }
 
