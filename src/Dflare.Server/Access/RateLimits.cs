@@ -40,9 +40,11 @@ internal static class RateLimits
         return services;
     }
 
-    /// <summary>The API and the realms' endpoints are limited; probes, metrics and the machine protocols (agents, boot) are not.</summary>
+    /// <summary>The API, the realms' endpoints and the portal's sign-in page are limited; probes, metrics, the portal's
+    /// other pages (each an API call that is) and the machine protocols (agents, boot) are not.</summary>
     private static RateLimitPartition<string> Window(HttpContext http, string key, int permits) =>
-        permits == 0 || !(http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/realms"))
+        permits == 0 || !(http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/realms")
+                          || http.Request.Path.StartsWithSegments("/portal/signin"))
         ? RateLimitPartition.GetNoLimiter("unlimited")
         : RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {

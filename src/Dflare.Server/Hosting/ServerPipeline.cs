@@ -13,6 +13,7 @@ using Dflare.Server.Api.Volumes;
 using Dflare.Server.Portal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Prometheus;
 
 namespace Dflare.Server.Hosting;
@@ -24,6 +25,9 @@ internal static class ServerPipeline
     public static void Configure(WebApplication app)
     {
         MetricsExport.EnsureConfigured();
+        // A proxy on this host (a TLS terminator, or the portal calling the API for a browser) says who the client is
+        // and how it came; only loopback is believed (ASP.NET's default known proxies), so a remote caller cannot.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -54,6 +54,18 @@ public static class PortalServices
         return services;
     }
 
+    /// <summary>A client for the API on this server that says whose browser it calls for (X-Forwarded-For, believed
+    /// from loopback only), so the API's rate limits and <c>request.ip</c> policies see the person's address.</summary>
+    internal static HttpClient ApiFor(HttpContext http)
+    {
+        var client = http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(ApiClient);
+        if (http.Connection.RemoteIpAddress is { } address)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("X-Forwarded-For", address.ToString());
+        }
+        return client;
+    }
+
     public static void MapPortal(this WebApplication app)
     {
         app.MapRazorPages();

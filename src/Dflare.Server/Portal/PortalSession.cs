@@ -63,7 +63,7 @@ public sealed class PortalSession
         var picked = http.Request.Query["tenant"].ToString() is { Length: > 0 } asked && Realms.IsValidName(asked) ? asked
             : http.Request.Cookies[TenantCookie] is { Length: > 0 } remembered && Realms.IsValidName(remembered) ? remembered : null;
         var services = http.RequestServices;
-        var client = new DflareClient(services.GetRequiredService<IHttpClientFactory>().CreateClient(PortalServices.ApiClient),
+        var client = new DflareClient(PortalServices.ApiFor(http),
             Credential(http, user, properties, realm, services.GetRequiredService<TimeProvider>()), services.GetRequiredService<TimeProvider>());
         var session = new PortalSession(realm, user.FindFirstValue(AccessSubject.NameClaim) ?? "", own, own ?? picked, client);
         http.Items[typeof(PortalSession)] = session;

@@ -24,6 +24,22 @@ public sealed class AccessPolicyTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
+    public async Task RequestIp_IsTheClientsAddress_AsALocalProxySaysIt()
+    {
+        // The portal (and a TLS proxy on the host) forward the browser's address; only loopback is believed.
+        await CreatePolicyAsync("acme", """
+            {"name":"not-from-there","effect":"Deny","permissions":["projects.read"],
+             "conditions":[{"attribute":"request.ip","operator":"In","values":["203.0.113.9"]}]}
+            """);
+        using var bob = await _world.SignInAsync("acme", "bob");
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/api/v1/tenants/acme/projects", Ct)).StatusCode);
+        using var forwarded = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tenants/acme/projects");
+        forwarded.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+        var body = await (await bob.SendAsync(forwarded, Ct)).AssertProblemAsync(403, "forbidden");
+        Assert.Contains("not-from-there", (string)body["detail"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADenyPolicy_WinsOverARole()
     {
         await CreatePolicyAsync("acme", """

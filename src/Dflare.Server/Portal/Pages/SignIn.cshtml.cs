@@ -18,7 +18,7 @@ namespace Dflare.Server.Portal.Pages;
 /// state wait in a short-lived encrypted cookie), or, for operators, with an API credential checked against the
 /// platform realm's UserInfo.
 /// </summary>
-public sealed class SignInModel(IHttpClientFactory clients, IDataProtectionProvider protection, TimeProvider time) : PageModel
+public sealed class SignInModel(IDataProtectionProvider protection, TimeProvider time) : PageModel
 {
     internal const string PendingCookie = "dflare_signin";
     internal const string Purpose = "portal-signin";
@@ -65,7 +65,7 @@ public sealed class SignInModel(IHttpClientFactory clients, IDataProtectionProvi
         UserInfo who;
         try
         {
-            who = await UserInfo.ReadAsync(new DflareClient(clients.CreateClient(PortalServices.ApiClient), new StaticCredential(token ?? "")), Realms.Platform, HttpContext.RequestAborted);
+            who = await UserInfo.ReadAsync(new DflareClient(PortalServices.ApiFor(HttpContext), new StaticCredential(token ?? "")), Realms.Platform, HttpContext.RequestAborted);
         }
         catch (DflareApiException)
         {

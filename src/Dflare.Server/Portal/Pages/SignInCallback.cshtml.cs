@@ -10,7 +10,7 @@ namespace Dflare.Server.Portal.Pages;
 
 /// <summary>Where the realm sends the browser back: the state must match the pending sign-in's, then the code and
 /// the PKCE verifier are exchanged for the person's tokens, which go into the sign-in cookie.</summary>
-public sealed class SignInCallbackModel(IHttpClientFactory clients, IDataProtectionProvider protection, TimeProvider time) : PageModel
+public sealed class SignInCallbackModel(IDataProtectionProvider protection, TimeProvider time) : PageModel
 {
     public string Message { get; private set; } = "";
 
@@ -36,7 +36,7 @@ public sealed class SignInCallbackModel(IHttpClientFactory clients, IDataProtect
             return error == "access_denied" ? Redirect(PortalServices.Root + "/signin") : Fail(error_description ?? error);
         }
         var (verifier, realm, returnUrl) = (pending[1], pending[2], pending[3]);
-        var http = clients.CreateClient(PortalServices.ApiClient);
+        var http = PortalServices.ApiFor(HttpContext);
         try
         {
             var signIn = await TokenEndpoint.GrantAsync(http, new Uri(http.BaseAddress!, $"realms/{realm}"), new Dictionary<string, string>

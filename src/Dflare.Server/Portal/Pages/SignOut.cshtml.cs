@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Dflare.Server.Portal.Pages;
 
 /// <summary>Signs out: the refresh token is revoked at the realm (so the session ends there too), the cookie goes.</summary>
-public sealed class SignOutModel(IHttpClientFactory clients) : PageModel
+public sealed class SignOutModel : PageModel
 {
     public IActionResult OnGet() => Redirect(PortalServices.Root + "/");
 
@@ -16,7 +16,7 @@ public sealed class SignOutModel(IHttpClientFactory clients) : PageModel
             && result.Principal?.FindFirst(Dflare.Core.Identity.AccessSubject.RealmClaim)?.Value is { } realm)
         {
             using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = refresh, ["client_id"] = PortalServices.ClientId });
-            using var revoked = await clients.CreateClient(PortalServices.ApiClient).PostAsync($"realms/{realm}/protocol/openid-connect/revoke", form, HttpContext.RequestAborted);
+            using var revoked = await PortalServices.ApiFor(HttpContext).PostAsync($"realms/{realm}/protocol/openid-connect/revoke", form, HttpContext.RequestAborted);
         }
         await HttpContext.SignOutAsync(PortalSession.Scheme);
         return Redirect(PortalServices.Root + "/signin");
