@@ -47,7 +47,7 @@ public static class ApplyCommand
     private static async Task<int> ApplyOneAsync(CliConsole console, Session session, SpecSource source, bool create, string? tenantFlag, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (type, body) = (source.Type, source.Body);
-        var tenant = type.Scope == ResourceScope.Tenant ? Fields.Text(body, "metadata.tenant") is { Length: > 0 } own ? own : session.Tenant(tenantFlag) : null;
+        var tenant = source.TenantIn(session, tenantFlag);
         var name = source.Document.Name!;
         var subject = $"{type.Kind.ToLowerInvariant()}/{name}";
         JsonObject result;
@@ -137,6 +137,10 @@ public sealed record SpecSource(string File, SpecDocument Document, ResourceType
         }
         return sources.Count > 0 ? sources : throw new CliException(ExitCodes.Usage, $"{string.Join(", ", files)}: no spec found.");
     }
+
+    /// <summary>The tenant a tenant-owned object goes to: its own <c>metadata.tenant</c>, else the session's; null for platform kinds.</summary>
+    public string? TenantIn(Session session, string? tenantFlag) => Type.Scope != ResourceScope.Tenant ? null
+        : Fields.Text(Body, "metadata.tenant") is { Length: > 0 } own ? own : session.Tenant(tenantFlag);
 
     /// <summary>"file:line: " for the first field the server refused (or the object's name, for what concerns it all).</summary>
     public string Locate(ApiProblem problem) => $"{File}:{Document.LineOf(problem.Errors.Count > 0 ? problem.Errors[0].Field : "metadata.name")}: ";

@@ -26,8 +26,7 @@ public static class DeleteCommand
             var tenantFlag = parse.GetValue(GlobalFlags.Tenant);
             if (parse.GetValue(files) is { Length: > 0 } specFiles)
             {
-                targets.AddRange(SpecSource.ReadAll(console, specFiles).Select(s => (s.Type, s.Document.Name!,
-                    s.Type.Scope == ResourceScope.Tenant ? (Fields.Text(s.Body, "metadata.tenant") is { Length: > 0 } t ? t : session.Tenant(tenantFlag)) : null)));
+                targets.AddRange(SpecSource.ReadAll(console, specFiles).Select(s => (s.Type, s.Document.Name!, s.TenantIn(session, tenantFlag))));
             }
             else if (parse.GetValue(kind) is { } word && parse.GetValue(name) is { } one)
             {

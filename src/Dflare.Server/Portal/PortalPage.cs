@@ -62,12 +62,7 @@ public abstract class PortalPage : PageModel
         {
             try
             {
-                var names = new List<string>();
-                await foreach (var tenant in session.Api.ListAsync("tenants", null, HttpContext.RequestAborted))
-                {
-                    names.Add(tenant["metadata"]?["name"]?.GetValue<string>() ?? "");
-                }
-                Tenants = names;
+                Tenants = [.. (await PortalLists.AllAsync(session, "tenants", HttpContext.RequestAborted)).Select(t => Fields.Text(t, "metadata.name"))];
             }
             catch (DflareApiException)
             {

@@ -99,57 +99,47 @@ public static class OperationEndpoints
 
     private static Task<IResult> GetAsync(DflareDbContext db, string id, CancellationToken cancellationToken) => GetRunAsync(db, id, null, cancellationToken);
 
-    internal static async Task<IResult> GetRunAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
-    {
-        var run = Guid.TryParse(id, out var runId) ? await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken) : null;
-        if (run is null || (visible is not null && !await visible(run)))
-        {
-            return NotFound(id);
-        }
-        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        return TypedResults.Ok(Operation.From(run, steps));
-    }
+    internal static async Task<IResult> GetRunAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken) =>
+        await FindAsync(db, id, visible, cancellationToken) is { } run ? TypedResults.Ok(await LoadAsync(db, run, cancellationToken)) : NotFound(id);
 
     private static Task<IResult> EventsAsync(DflareDbContext db, string id, CancellationToken cancellationToken) =>
         RunEventsAsync(db, id, null, cancellationToken);
 
     internal static async Task<IResult> RunEventsAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
     {
-        var run = Guid.TryParse(id, out var runId) ? await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken) : null;
-        if (run is null || (visible is not null && !await visible(run)))
+        if (await FindAsync(db, id, visible, cancellationToken) is not { } run)
         {
             return NotFound(id);
         }
-        var events = await db.WorkflowEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var events = await db.WorkflowEvents.AsNoTracking().Where(e => e.RunId == run.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
         return TypedResults.Ok(events.Select(OperationEvent.From).ToList());
     }
 
     private static async Task<IResult> CancelAsync(DflareDbContext db, WorkflowClient workflows, string id, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var runId) || !await db.WorkflowRuns.AnyAsync(r => r.Id == runId, cancellationToken))
+        if (await FindAsync(db, id, null, cancellationToken) is not { } run)
         {
             return NotFound(id);
         }
-        if (!await workflows.RequestCancelAsync(db, runId, cancellationToken))
+        if (!await workflows.RequestCancelAsync(db, run.Id, cancellationToken))
         {
             return Problem.Of(StatusCodes.Status409Conflict, ProblemCodes.OperationFinished, "The operation has already ended.",
                 $"Operation {id} has ended; there is nothing to cancel.");
         }
-        return TypedResults.Accepted($"/api/v1/operations/{id}", await LoadAsync(db, id, cancellationToken));
+        var cancelling = await db.WorkflowRuns.AsNoTracking().FirstAsync(r => r.Id == run.Id, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/operations/{id}", await LoadAsync(db, cancelling, cancellationToken));
     }
 
-    private static async Task<Operation?> LoadAsync(DflareDbContext db, string id, CancellationToken cancellationToken)
+    /// <summary>The run <paramref name="id"/> names, if there is one the caller may see.</summary>
+    private static async Task<WorkflowRunRow?> FindAsync(DflareDbContext db, string id, Func<WorkflowRunRow, Task<bool>>? visible, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var runId))
-        {
-            return null;
-        }
-        var run = await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        if (run is null)
-        {
-            return null;
-        }
-        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var run = Guid.TryParse(id, out var runId) ? await db.WorkflowRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken) : null;
+        return run is null || (visible is not null && !await visible(run)) ? null : run;
+    }
+
+    private static async Task<Operation> LoadAsync(DflareDbContext db, WorkflowRunRow run, CancellationToken cancellationToken)
+    {
+        var steps = await db.WorkflowSteps.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
         return Operation.From(run, steps);
     }
 

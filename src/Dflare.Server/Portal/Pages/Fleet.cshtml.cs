@@ -23,11 +23,7 @@ public sealed class FleetModel : PortalPage
     public async Task OnGetAsync(string? state)
     {
         State = state is { Length: > 0 } ? state : null;
-        var all = new List<JsonObject>();
-        await foreach (var node in Session.Api.ListAsync("nodes", null, HttpContext.RequestAborted))
-        {
-            all.Add(node);
-        }
+        var all = await PortalLists.AllAsync(Session, "nodes", HttpContext.RequestAborted);
         ByState = [.. all.GroupBy(n => Fields.Text(n, "status.state")).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))];
         GpusByHealth = [.. all.GroupBy(n => Fields.Text(n, "status.agent.health") is { Length: > 0 } h ? h : "Unknown")
             .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Sum(n => Fields.Count(n, "status.gpus"))))];
